@@ -1,0 +1,5 @@
+"""``python -m phaseviz``: the same as the ``phaseviz`` command."""
+
+from phaseviz.cli import main
+
+main()

@@ -1,0 +1,17 @@
+"""The ``phaseviz`` command line.
+
+Each command lives in a module of its own that registers itself on the one
+Typer app. Command modules import torch and the views inside the command
+functions, so ``phaseviz --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from phaseviz.cli.app import app
+
+COMMAND_MODULES = ()
+
+
+def main() -> None:
+    """Run the ``phaseviz`` command line."""
+    app()
