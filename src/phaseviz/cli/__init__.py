@@ -7,9 +7,11 @@ functions, so ``phaseviz --help`` stays fast.
 
 from __future__ import annotations
 
+from phaseviz.cli import compute, transitions
 from phaseviz.cli.app import app
 
-COMMAND_MODULES = ()
+for _module in (compute, transitions):
+    _module.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,163 @@
+"""What the commands share: options, error reporting, progress bars."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from phaseviz.engine import ComputeOptions, Event
+    from phaseviz.results import RunResults
+
+logger = logging.getLogger(__name__)
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 success; 1 unexpected error; 2 bad usage (unknown metric, "
+    "device or option); 3 run folder missing or holding no readable checkpoint; "
+    "4 checkpoint unreadable; 5 model class unusable; 6 custom metric file "
+    "unusable; 130 interrupted."
+)
+
+# Options shared by the commands that compute, declared once.
+METRICS = typer.Option(
+    None, "--metrics", "-m",
+    help="Comma-separated metric keys, or 'all'. See 'phaseviz metrics'.",
+)
+METRICS_FILE = typer.Option(
+    None, "--metrics-file",
+    help="A .py file of custom *_of_model metrics (repeatable).",
+)
+MODEL = typer.Option(None, "--model", help="A .py file defining the model class.")
+CLASS_NAME = typer.Option(
+    None, "--class-name", help="The model class in --model (needed if it has several)."
+)
+DEVICE = typer.Option(
+    "cuda", "--device", help="cuda (falls back to the CPU), cuda:N or cpu."
+)
+PARALLEL = typer.Option(
+    True, "--parallel/--no-parallel",
+    help="Read the next checkpoint while computing this one.",
+)
+TRUST = typer.Option(
+    False, "--trust-checkpoints",
+    help="Allow checkpoints to run code when unpickled. Only for files you trust.",
+)
+CACHE = typer.Option(True, "--cache/--no-cache", help="Use the results cache.")
+
+
+def compute_options(
+    *,
+    device: str = "cuda",
+    model: Path | None = None,
+    class_name: str | None = None,
+    metrics_file: Sequence[Path] | None = None,
+    trust: bool = False,
+    cache: bool = True,
+    parallel: bool = True,
+    per_layer: bool = True,
+) -> ComputeOptions:
+    """The engine options for what a command was given."""
+    from phaseviz.checkpoints import ModelSpec
+    from phaseviz.engine import ComputeOptions
+
+    return ComputeOptions(
+        device=device,
+        model=ModelSpec(model, class_name) if model else None,
+        metric_files=tuple(metrics_file or ()),
+        trust=trust,
+        cache=cache,
+        parallel=parallel,
+        per_layer=per_layer,
+    )
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print ``message`` to stderr and return the Exit to raise."""
+    typer.echo(f"phaseviz: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn phaseviz's errors into a message on stderr and an exit status."""
+    from phaseviz.checkpoints.errors import PhasevizError
+
+    try:
+        yield
+    except PhasevizError as error:
+        logger.error("%s", error)
+        raise fail(str(error), error.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("phaseviz: interrupted; values computed so far are cached", err=True)
+        raise typer.Exit(130) from None
+
+
+def start_logging() -> None:
+    """Log to the log file; the terminal shows only what commands print."""
+    from phaseviz.logs import setup_logging
+
+    setup_logging()
+
+
+def compute_with_progress(
+    run_dirs: Sequence[Path], metrics: str, options: ComputeOptions
+) -> list[RunResults]:
+    """Discover and compute each run, with a progress bar on stderr.
+
+    Checkpoints that cannot be read, metrics that fail and notices are
+    printed above the bar as they happen; the run goes on.
+    """
+    from phaseviz.checkpoints import discover_run
+    from phaseviz.engine import compute_results
+
+    results = []
+    with _progress() as progress:
+        for run_dir in run_dirs:
+            run = discover_run(run_dir, trust=options.trust)
+            for skipped in run.skipped:
+                progress.console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+            task = progress.add_task(run.name, total=len(run.checkpoints))
+            results.append(compute_results(
+                run, metrics, options,
+                on_event=lambda event, t=task: _show(progress, t, event),
+            ))
+    return results
+
+
+def _progress() -> Progress:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("checkpoints"), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=not sys.stderr.isatty(),
+    )
+
+
+def _show(progress: Progress, task: object, event: Event) -> None:
+    from phaseviz.engine import CheckpointDone, CheckpointFailed, MetricFailed, Notice
+
+    if isinstance(event, CheckpointDone | CheckpointFailed):
+        progress.update(task, completed=event.done)  # type: ignore[arg-type]
+    if isinstance(event, CheckpointFailed):
+        progress.console.print(f"[red]checkpoint skipped[/] {event.message}")
+    elif isinstance(event, MetricFailed):
+        progress.console.print(f"[red]metric failed[/] {event.message}")
+    elif isinstance(event, Notice):
+        progress.console.print(f"[yellow]note[/] {event.message}")
