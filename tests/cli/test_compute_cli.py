@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from phaseviz.cli import app
 
-from ..engine.conftest import save_checkpoint
+from run_helpers import save_checkpoint
 
 runner = CliRunner()
 

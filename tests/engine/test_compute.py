@@ -21,7 +21,7 @@ from phaseviz.engine import (
 from phaseviz.engine.loading import ParameterLoader
 from phaseviz.metrics import UnknownMetricError
 
-from .conftest import CUSTOM, FAILING, save_checkpoint
+from run_helpers import CUSTOM, FAILING, save_checkpoint
 
 CPU = ComputeOptions(device="cpu")
 

@@ -97,7 +97,10 @@ def _call(
 ) -> MetricOutcome:
     start = time.perf_counter()
     try:
-        value = _as_float(metric.function(module))
+        # Metrics read weights; without autograd they run faster and a
+        # float() of a parameter does not warn.
+        with torch.no_grad():
+            value = _as_float(metric.function(module))
     except Exception as error:  # noqa: BLE001 - user code may raise anything
         message = (
             f"custom metric {metric.function.__name__} from {metric.path} failed at "
