@@ -41,7 +41,9 @@ def inspect_run(
 ) -> None:
     """List a run's checkpoints: step, format, parameters, size, recorded scalars."""
     from phaseviz.checkpoints import PhasevizError, discover_run
+    from phaseviz.cli.common import start_logging
 
+    start_logging()
     try:
         run = discover_run(run_dir, trust=trust)
         rows = [_row(checkpoint, trust) for checkpoint in run.checkpoints]
