@@ -7,10 +7,10 @@ functions, so ``phaseviz --help`` stays fast.
 
 from __future__ import annotations
 
-from phaseviz.cli import compute, inspect, transitions
+from phaseviz.cli import compute, inspect, report, transitions
 from phaseviz.cli.app import app
 
-for _module in (inspect, compute, transitions):
+for _module in (inspect, compute, transitions, report):
     _module.register(app)
 
 

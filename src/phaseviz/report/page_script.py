@@ -1,0 +1,318 @@
+"""The report page's script: draws the charts from the data embedded in the page.
+
+Every string that came from a user (run, metric, checkpoint names) reaches
+the DOM through ``textContent`` or, for plotly, which reads a subset of HTML
+in labels, through ``esc``.
+"""
+
+PAGE_JS = r"""
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("phaseviz-data").textContent);
+  var styles = {};
+  data.runs.forEach(function (run) { styles[run.name] = run; });
+  var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+  var current = null;
+
+  function esc(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;");
+  }
+
+  function plotted(value) {
+    return typeof value === "number" ? value : null;
+  }
+
+  function shown(value) {
+    if (value === null) { return "NaN"; }
+    if (typeof value === "string") { return value; }
+    var size = Math.abs(value);
+    if (size !== 0 && (size < 1e-4 || size >= 1e7)) {
+      return value.toExponential(5);
+    }
+    return String(Number(value.toPrecision(8)));
+  }
+
+  function valueAt(series, step) {
+    var i = series.steps.indexOf(step);
+    return i < 0 ? null : plotted(series.values[i]);
+  }
+
+  function marker(x, color, dash) {
+    return { type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+             line: { color: color, width: 1.5, dash: dash }, opacity: 0.7 };
+  }
+
+  function transitionTrace(metric, series, marks, color, scale) {
+    var ys = marks.map(function (t) {
+      var y = valueAt(series, t.step);
+      return y === null ? null : scale(y);
+    });
+    return {
+      type: "scatter", mode: "markers", x: marks.map(function (t) { return t.step; }),
+      y: ys, name: "transitions · " + esc(series.run), legendgroup: esc(series.run),
+      showlegend: false,
+      marker: { symbol: "diamond-open", size: 12, color: color, line: { width: 2 } },
+      customdata: marks.map(function (t) {
+        return [esc(series.run), esc(t.checkpoint), shown(t.before), shown(t.after),
+                shown(t.score), esc(t.kind), esc(metric.title)];
+      }),
+      hovertemplate: "<b>transition</b> · %{customdata[6]}<br>%{customdata[0]}" +
+        "<br>step %{x} (%{customdata[1]})<br>%{customdata[2]} → %{customdata[3]}" +
+        "<br>%{customdata[5]}, score %{customdata[4]}<extra></extra>"
+    };
+  }
+
+  function lineTrace(metric, series, name, color, dash, scale) {
+    return {
+      type: "scatter", mode: series.steps.length > 80 ? "lines" : "lines+markers",
+      name: name, legendgroup: esc(series.run), x: series.steps,
+      y: series.values.map(function (v) {
+        var y = plotted(v);
+        return y === null ? null : scale(y);
+      }),
+      line: { color: color, dash: dash, width: 2 }, marker: { size: 5, color: color },
+      customdata: series.values.map(function (v, i) {
+        return [esc(series.run), esc(series.checkpoints[i]), shown(v),
+                esc(metric.title)];
+      }),
+      hovertemplate: "%{customdata[3]}: <b>%{customdata[2]}</b><br>" +
+        "%{customdata[0]} · step %{x}<br>%{customdata[1]}<extra></extra>"
+    };
+  }
+
+  function metricFigure(metric) {
+    var traces = [], shapes = [];
+    var identity = function (y) { return y; };
+    (data.series[metric.key] || []).forEach(function (series) {
+      var style = styles[series.run];
+      traces.push(lineTrace(metric, series, esc(series.run), style.color,
+                            style.dash, identity));
+      var marks = (data.transitions[metric.key] || []).filter(function (t) {
+        return t.run === series.run;
+      });
+      if (marks.length) {
+        traces.push(transitionTrace(metric, series, marks, style.color, identity));
+        marks.forEach(function (t) {
+          shapes.push(marker(t.step, style.color, "dot"));
+        });
+      }
+    });
+    return { traces: traces, shapes: shapes, title: metric.title,
+             yTitle: metric.title, file: metric.file };
+  }
+
+  function scaler(metric) {
+    var lo = Infinity, hi = -Infinity;
+    (data.series[metric.key] || []).forEach(function (series) {
+      series.values.forEach(function (v) {
+        if (typeof v === "number") { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      });
+    });
+    if (!(hi > lo)) { return function () { return 0.5; }; }
+    return function (y) { return (y - lo) / (hi - lo); };
+  }
+
+  function overlayFigure(keys) {
+    var traces = [], shapes = [];
+    var many = data.runs.length > 1;
+    data.metrics.forEach(function (metric) {
+      if (keys.indexOf(metric.key) < 0) { return; }
+      var scale = scaler(metric);
+      (data.series[metric.key] || []).forEach(function (series) {
+        var style = styles[series.run];
+        var name = esc(metric.title) + (many ? " · " + esc(series.run) : "");
+        var trace = lineTrace(metric, series, name, metric.color, style.dash, scale);
+        trace.legendgroup = esc(metric.key);
+        trace.hovertemplate = trace.hovertemplate.replace(
+          "<extra>", "<br>scaled %{y:.3f}<extra>");
+        traces.push(trace);
+        (data.transitions[metric.key] || []).forEach(function (t) {
+          if (t.run === series.run) {
+            shapes.push(marker(t.step, metric.color, "dot"));
+          }
+        });
+      });
+    });
+    return { traces: traces, shapes: shapes,
+             title: "Selected metrics, each scaled to [0, 1]",
+             yTitle: "value scaled to [0, 1]", file: "phaseviz-overlay",
+             overlay: true };
+  }
+
+  function layout(figure, detailed) {
+    // Titles are on the card or the dialog; a downloaded PNG gets its own.
+    var legend = figure.overlay
+      ? { orientation: "h", x: 0, y: -0.14, yanchor: "top" }
+      : { orientation: "h", x: 1, xanchor: "right", y: 1.01, yanchor: "bottom" };
+    var result = {
+      font: { family: FONT, size: 12 }, margin: { l: 64, r: 16, t: 14, b: 44 },
+      paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", hovermode: "closest",
+      showlegend: figure.overlay || data.runs.length > 1, legend: legend,
+      xaxis: { title: { text: "step" }, type: "linear", zeroline: false,
+               gridcolor: "#e6e9ed", fixedrange: !detailed },
+      yaxis: { title: { text: esc(figure.yTitle) }, zeroline: false,
+               gridcolor: "#e6e9ed", fixedrange: !detailed },
+      shapes: figure.shapes, dragmode: detailed ? "zoom" : false
+    };
+    if (figure.overlay) { result.yaxis.range = [-0.05, 1.05]; }
+    return result;
+  }
+
+  function draw(div, figure, detailed) {
+    var config = {
+      responsive: true, displaylogo: false, displayModeBar: detailed,
+      scrollZoom: false,
+      toImageButtonOptions: { format: "png", filename: figure.file,
+                              width: 1400, height: 800 }
+    };
+    try {
+      return Plotly.newPlot(div, figure.traces, layout(figure, detailed), config);
+    } catch (error) {
+      div.textContent = "This chart could not be drawn: " + error;
+      div.className += " chart-error";
+      return Promise.resolve();
+    }
+  }
+
+  function downloadPng(div, figure) {
+    var titled = Object.assign({}, div.layout, {
+      title: { text: esc(figure.title), x: 0.01, xanchor: "left" },
+      margin: Object.assign({}, div.layout.margin, { t: 64 })
+    });
+    return Plotly.downloadImage({ data: div.data, layout: titled }, {
+      format: "png", filename: figure.file, width: 1400, height: 800 });
+  }
+
+  function selectedKeys() {
+    var boxes = document.querySelectorAll("input.metric-toggle");
+    var keys = [];
+    boxes.forEach(function (box) {
+      if (box.checked) { keys.push(data.metrics[Number(box.dataset.index)].key); }
+    });
+    return keys;
+  }
+
+  var modal = document.getElementById("modal");
+  var modalChart = document.getElementById("modal-chart");
+
+  function openModal(figure) {
+    current = figure;
+    document.getElementById("modal-title").textContent = figure.title;
+    modal.hidden = false;
+    document.body.dataset.expanded = "true";
+    draw(modalChart, figure, true);
+    document.getElementById("modal-close").focus();
+  }
+
+  function closeModal() {
+    if (modal.hidden) { return; }
+    Plotly.purge(modalChart);
+    modal.hidden = true;
+    current = null;
+    delete document.body.dataset.expanded;
+  }
+
+  function clickedPlotControl(event) {
+    return event.target.closest && event.target.closest(".legend, .modebar");
+  }
+
+  function drawCards() {
+    var drawing = [];
+    document.querySelectorAll("figure.card").forEach(function (card) {
+      var metric = data.metrics[Number(card.dataset.index)];
+      var figure = metricFigure(metric);
+      var div = card.querySelector(".chart");
+      drawing.push(draw(div, figure, false));
+      div.addEventListener("click", function (event) {
+        if (!clickedPlotControl(event)) { openModal(figure); }
+      });
+      card.querySelector("button.expand").addEventListener("click", function () {
+        openModal(figure);
+      });
+      card.querySelector("button.png").addEventListener("click", function () {
+        downloadPng(div, figure);
+      });
+    });
+    return Promise.all(drawing);
+  }
+
+  var overlayDiv = document.getElementById("overlay-chart");
+
+  function drawOverlay() {
+    return draw(overlayDiv, overlayFigure(selectedKeys()), false);
+  }
+
+  function setView(view) {
+    var overlay = view === "overlay";
+    document.getElementById("individual").hidden = overlay;
+    document.getElementById("overlay").hidden = !overlay;
+    document.getElementById("view-individual")
+      .setAttribute("aria-pressed", String(!overlay));
+    document.getElementById("view-overlay")
+      .setAttribute("aria-pressed", String(overlay));
+    document.body.dataset.view = view;
+    return overlay ? drawOverlay() : Promise.resolve();
+  }
+
+  function applySelection() {
+    var keys = selectedKeys();
+    document.querySelectorAll("figure.card").forEach(function (card) {
+      card.hidden = keys.indexOf(data.metrics[Number(card.dataset.index)].key) < 0;
+    });
+    if (document.body.dataset.view === "overlay") { drawOverlay(); }
+  }
+
+  function downloadText(file) {
+    var blob = new Blob([file.text], { type: "text/csv;charset=utf-8" });
+    var url = URL.createObjectURL(blob);
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = file.name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
+  document.getElementById("view-individual").addEventListener("click", function () {
+    setView("individual");
+  });
+  document.getElementById("view-overlay").addEventListener("click", function () {
+    setView("overlay");
+  });
+  document.querySelectorAll("input.metric-toggle").forEach(function (box) {
+    box.addEventListener("change", applySelection);
+  });
+  document.getElementById("download-csv").addEventListener("click", function () {
+    downloadText(data.csv.metrics);
+  });
+  document.getElementById("download-transitions")
+    .addEventListener("click", function () { downloadText(data.csv.transitions); });
+  overlayDiv.addEventListener("click", function (event) {
+    if (!clickedPlotControl(event)) { openModal(overlayFigure(selectedKeys())); }
+  });
+  document.getElementById("overlay-png").addEventListener("click", function () {
+    downloadPng(overlayDiv, overlayFigure(selectedKeys()));
+  });
+  document.getElementById("modal-close").addEventListener("click", closeModal);
+  document.getElementById("modal-png").addEventListener("click", function () {
+    if (current) { downloadPng(modalChart, current); }
+  });
+  modal.addEventListener("click", function (event) {
+    if (event.target === modal) { closeModal(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeModal(); }
+  });
+
+  document.body.dataset.view = "individual";
+  if (typeof Plotly === "undefined") {
+    document.getElementById("charts-note").textContent =
+      "The charting library did not load; the tables below still hold the data.";
+    return;
+  }
+  drawCards().then(function () { document.body.dataset.ready = "true"; });
+})();
+"""
