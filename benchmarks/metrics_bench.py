@@ -46,11 +46,17 @@ def make_run(folder: Path, checkpoints: int) -> None:
             f"layers.{layer}.norm.weight": (WIDTH,),
             f"layers.{layer}.mlp.up.bias": (4 * WIDTH,),
         }
-    state = {name: torch.randn(shape, generator=generator) for name, shape in shapes.items()}
+    state = {
+        name: torch.randn(shape, generator=generator) for name, shape in shapes.items()
+    }
     for step in range(checkpoints):
         for tensor in state.values():
-            tensor.mul_(0.98).add_(torch.randn(tensor.shape, generator=generator), alpha=0.05)
-        torch.save({"state_dict": state, "step": step * 100}, folder / f"step_{step}.pt")
+            tensor.mul_(0.98).add_(
+                torch.randn(tensor.shape, generator=generator), alpha=0.05
+            )
+        torch.save(
+            {"state_dict": state, "step": step * 100}, folder / f"step_{step}.pt"
+        )
 
 
 def best_of(repeats: int, work: Callable[[], object]) -> float:
@@ -102,25 +108,37 @@ def main() -> None:
         timings = {
             "floor (read + one SVD pass)": best_of(args.repeats, lambda: floor(folder)),
             "phaseviz, parallel": best_of(
-                args.repeats, lambda: engine(folder, True, untimed)),
+                args.repeats, lambda: engine(folder, True, untimed)
+            ),
             "phaseviz, sequential": best_of(
-                args.repeats, lambda: engine(folder, False, untimed)),
+                args.repeats, lambda: engine(folder, False, untimed)
+            ),
             "phaseviz, all incl. trajectory": best_of(
-                args.repeats, lambda: engine(folder, True, "all")),
+                args.repeats, lambda: engine(folder, True, "all")
+            ),
             "naive (per metric, reloading)": best_of(1, lambda: naive(folder)),
         }
 
-    print(f"{args.checkpoints} checkpoints, {len(untimed)} metrics, "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"{args.checkpoints} checkpoints, {len(untimed)} metrics, "
+        f"torch threads {torch.get_num_threads()}"
+    )
     for name, seconds in timings.items():
         print(f"  {name:34s} {seconds:8.3f} s")
     ours = timings["phaseviz, parallel"]
-    print(f"naive / phaseviz        {timings['naive (per metric, reloading)'] / ours:6.1f}x"
-          "   (target >= 10)")
-    print(f"phaseviz / floor        {ours / timings['floor (read + one SVD pass)']:6.2f}x"
-          "   (target <= 1.5)")
-    print(f"parallel / sequential   {ours / timings['phaseviz, sequential']:6.2f}x"
-          "   (target <= 1.0)")
+    naive_seconds = timings["naive (per metric, reloading)"]
+    print(
+        f"naive / phaseviz        {naive_seconds / ours:6.1f}x"
+        "   (target >= 10)"
+    )
+    print(
+        f"phaseviz / floor        {ours / timings['floor (read + one SVD pass)']:6.2f}x"
+        "   (target <= 1.5)"
+    )
+    print(
+        f"parallel / sequential   {ours / timings['phaseviz, sequential']:6.2f}x"
+        "   (target <= 1.0)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,3 +13,19 @@ def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch
     monkeypatch.setenv("PHASEVIZ_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg"))
     yield Path(base)
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored():
+    """Undo a command's log set-up, so caplog sees phaseviz's records again."""
+    import logging
+
+    logger = logging.getLogger("phaseviz")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    for handler in list(logger.handlers):
+        if handler not in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(level)
+    logger.propagate = True

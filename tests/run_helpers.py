@@ -20,12 +20,12 @@ def save_checkpoint(folder: Path, step: int, seed: int | None = None) -> Path:
     return path
 
 
-CUSTOM = '''
+CUSTOM = """
 def total_of_model(model):
     return float(sum(p.sum() for p in model.parameters()))
-'''
+"""
 
-FAILING = '''
+FAILING = """
 def broken_of_model(model):
     raise RuntimeError("boom")
-'''
+"""

@@ -33,7 +33,9 @@ def test_keeps_at_most_keep_earlier_files(tmp_path: Path):
     for n in range(20):
         logger.info("line %d", n)
     assert sorted(p.name for p in tmp_path.glob("x.log.*") if p.suffix != ".lock") == [
-        "x.log.1", "x.log.2", "x.log.3"
+        "x.log.1",
+        "x.log.2",
+        "x.log.3",
     ]
 
 
@@ -53,13 +55,18 @@ def test_several_processes_write_one_log_safely(tmp_path: Path):
         worker.join(60)
 
     lines = [
-        line for p in tmp_path.glob("phase-viz.log*") if not p.name.endswith(".lock")
+        line
+        for p in tmp_path.glob("phase-viz.log*")
+        if not p.name.endswith(".lock")
         for line in p.read_text().splitlines()
     ]
     assert len(lines) == 450
     assert all(line.startswith("worker ") for line in lines)
-    assert all(len(p.read_text().splitlines()) <= 100 for p in tmp_path.glob("*.log*")
-               if not p.name.endswith(".lock"))
+    assert all(
+        len(p.read_text().splitlines()) <= 100
+        for p in tmp_path.glob("*.log*")
+        if not p.name.endswith(".lock")
+    )
 
 
 def test_log_dir_follows_the_environment(tmp_path: Path, monkeypatch):

@@ -15,11 +15,14 @@ CHECKPOINT = ("/runs/a/step_1.pt", 100, 123456789)
 
 def test_values_layers_nan_and_errors_round_trip(tmp_path: Path):
     store = ResultStore(tmp_path / "cache.sqlite")
-    store.put(CHECKPOINT, [
-        ("l2@v1", 3.5, {"fc.weight": 1.25, "fc.bias": math.inf}, None),
-        ("mean@v1", math.nan, None, None),
-        ("custom:x@abc", math.nan, None, "x_of_model raised"),
-    ])
+    store.put(
+        CHECKPOINT,
+        [
+            ("l2@v1", 3.5, {"fc.weight": 1.25, "fc.bias": math.inf}, None),
+            ("mean@v1", math.nan, None, None),
+            ("custom:x@abc", math.nan, None, "x_of_model raised"),
+        ],
+    )
 
     got = store.get(CHECKPOINT, ["l2@v1", "mean@v1", "custom:x@abc", "missing@v1"])
 
@@ -41,7 +44,9 @@ def _writer(path: str, worker: int) -> None:
     store = ResultStore(Path(path))
     for n in range(50):
         checkpoint = (f"/run/{n}.pt", n, worker)
-        store.put(checkpoint, [(f"m{k}@v1", float(n * k), None, None) for k in range(5)])
+        store.put(
+            checkpoint, [(f"m{k}@v1", float(n * k), None, None) for k in range(5)]
+        )
     store.close()
 
 
@@ -60,7 +65,9 @@ def test_two_processes_writing_at_once_corrupt_nothing(tmp_path: Path):
     for w in (1, 2):
         for n in range(50):
             got = store.get((f"/run/{n}.pt", n, w), [f"m{k}@v1" for k in range(5)])
-            assert [got[f"m{k}@v1"].value for k in range(5)] == [n * k for k in range(5)]
+            assert [got[f"m{k}@v1"].value for k in range(5)] == [
+                n * k for k in range(5)
+            ]
 
 
 def test_cache_lives_in_the_run_folder(tmp_path: Path):

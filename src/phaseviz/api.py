@@ -48,8 +48,13 @@ def compute(
     """
     spec = ModelSpec(Path(model), class_name) if model else None
     options = ComputeOptions(
-        device=device, model=spec, metric_files=tuple(Path(f) for f in metric_files),
-        trust=trust_checkpoints, cache=cache, parallel=parallel, per_layer=per_layer,
+        device=device,
+        model=spec,
+        metric_files=tuple(Path(f) for f in metric_files),
+        trust=trust_checkpoints,
+        cache=cache,
+        parallel=parallel,
+        per_layer=per_layer,
     )
     run = discover_run(run_dir, trust=trust_checkpoints)
     results = compute_results(run, metrics, options)

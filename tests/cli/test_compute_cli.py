@@ -35,22 +35,29 @@ def rows(text: str) -> list[dict[str, str]]:
 
 
 def test_compute_prints_long_form_csv_in_step_order(run_dir: Path):
-    result = runner.invoke(app, ["compute", str(run_dir), "--metrics", "l2,mean",
-                                 "--device", "cpu"])
+    result = runner.invoke(
+        app, ["compute", str(run_dir), "--metrics", "l2,mean", "--device", "cpu"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "run,checkpoint,step,metric,value"
     table = rows(result.stdout)
     assert [(r["step"], r["metric"]) for r in table] == [
-        ("0", "l2"), ("0", "mean"), ("5", "l2"), ("5", "mean"), ("10", "l2"),
+        ("0", "l2"),
+        ("0", "mean"),
+        ("5", "l2"),
+        ("5", "mean"),
+        ("10", "l2"),
         ("10", "mean"),
     ]
     assert all(r["run"] == "run" for r in table)
 
 
 def test_per_layer_adds_a_layer_column(run_dir: Path):
-    result = runner.invoke(app, ["compute", str(run_dir), "-m", "spectral",
-                                 "--device", "cpu", "--per-layer"])
+    result = runner.invoke(
+        app,
+        ["compute", str(run_dir), "-m", "spectral", "--device", "cpu", "--per-layer"],
+    )
     table = rows(result.stdout)
     assert result.stdout.splitlines()[0] == "run,checkpoint,step,metric,value,layer"
     layers = {r["layer"] for r in table if r["layer"]}
@@ -59,8 +66,9 @@ def test_per_layer_adds_a_layer_column(run_dir: Path):
 
 def test_out_json_writes_json(run_dir: Path, tmp_path: Path):
     out = tmp_path / "values.json"
-    result = runner.invoke(app, ["compute", str(run_dir), "-m", "l2", "--device",
-                                 "cpu", "--out", str(out)])
+    result = runner.invoke(
+        app, ["compute", str(run_dir), "-m", "l2", "--device", "cpu", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     records = json.loads(out.read_text())
     assert [r["step"] for r in records] == [0, 5, 10]
@@ -68,8 +76,9 @@ def test_out_json_writes_json(run_dir: Path, tmp_path: Path):
 
 
 def test_unknown_metric_exits_2_naming_the_closest_keys(run_dir: Path):
-    result = runner.invoke(app, ["compute", str(run_dir), "-m", "efective_rank",
-                                 "--device", "cpu"])
+    result = runner.invoke(
+        app, ["compute", str(run_dir), "-m", "efective_rank", "--device", "cpu"]
+    )
     assert result.exit_code == 2
     assert "effective_rank" in result.stderr
 
@@ -86,13 +95,13 @@ def test_metrics_json_lists_every_builtin_key():
     assert {"l2", "entropy", "effective_rank", "stable_rank", "cosine_to_final"} <= keys
 
 
-SLOW = '''
+SLOW = """
 import time
 
 def slow_of_model(model):
     time.sleep(0.4)
     return 1.0
-'''
+"""
 
 
 def _cached_checkpoints(run_dir: Path) -> int:
@@ -101,7 +110,9 @@ def _cached_checkpoints(run_dir: Path) -> int:
         return 0
     try:
         with sqlite3.connect(path, timeout=1) as db:
-            return db.execute("SELECT COUNT(DISTINCT checkpoint) FROM value").fetchone()[0]
+            return db.execute(
+                "SELECT COUNT(DISTINCT checkpoint) FROM value"
+            ).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -113,12 +124,24 @@ def test_kill_9_leaves_a_consistent_cache_and_the_rerun_resumes(tmp_path: Path):
         save_checkpoint(run_dir, step)
     metric_file = tmp_path / "slow.py"
     metric_file.write_text(SLOW)
-    command = [sys.executable, "-m", "phaseviz", "compute", str(run_dir), "-m",
-               "l2,entropy", "--metrics-file", str(metric_file), "--device", "cpu"]
+    command = [
+        sys.executable,
+        "-m",
+        "phaseviz",
+        "compute",
+        str(run_dir),
+        "-m",
+        "l2,entropy",
+        "--metrics-file",
+        str(metric_file),
+        "--device",
+        "cpu",
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while _cached_checkpoints(run_dir) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -127,9 +150,11 @@ def test_kill_9_leaves_a_consistent_cache_and_the_rerun_resumes(tmp_path: Path):
     stored = _cached_checkpoints(run_dir)
     assert 2 <= stored < 8
 
-    resumed = subprocess.run(command, env=env, capture_output=True, text=True,
-                             check=True)
-    fresh = subprocess.run([*command, "--no-cache"], env=env, capture_output=True,
-                           text=True, check=True)
+    resumed = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True
+    )
+    fresh = subprocess.run(
+        [*command, "--no-cache"], env=env, capture_output=True, text=True, check=True
+    )
     assert resumed.stdout == fresh.stdout
     assert len(rows(resumed.stdout)) == 8 * 3

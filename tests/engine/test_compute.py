@@ -27,8 +27,11 @@ CPU = ComputeOptions(device="cpu")
 
 
 def values(events, metric):
-    return {e.index: e.value for e in events if isinstance(e, ValueComputed)
-            and e.metric == metric}
+    return {
+        e.index: e.value
+        for e in events
+        if isinstance(e, ValueComputed) and e.metric == metric
+    }
 
 
 @pytest.fixture
@@ -66,7 +69,9 @@ def test_second_run_over_unchanged_checkpoints_computes_nothing(run_dir, loads):
 
     assert read_first == 5
     assert len(loads) == read_first
-    assert all(e.cached for e in second if isinstance(e, ValueComputed | CheckpointDone))
+    assert all(
+        e.cached for e in second if isinstance(e, ValueComputed | CheckpointDone)
+    )
     assert values(first, "l2") == values(second, "l2")
 
 
@@ -150,8 +155,10 @@ def test_trajectory_metrics_measure_against_the_right_checkpoints(run_dir):
 
 
 def test_a_new_final_checkpoint_recomputes_cosine_to_final(run_dir):
-    first = values(list(compute_run(discover_run(run_dir), ["cosine_to_final"], CPU)),
-                   "cosine_to_final")
+    first = values(
+        list(compute_run(discover_run(run_dir), ["cosine_to_final"], CPU)),
+        "cosine_to_final",
+    )
     save_checkpoint(run_dir, 50)
 
     events = list(compute_run(discover_run(run_dir), ["cosine_to_final"], CPU))
@@ -204,7 +211,11 @@ def test_per_layer_values_are_recomputed_when_first_cached_without(run_dir, load
 def test_recorded_scalars_are_series_without_reading_tensors(run_dir, loads):
     events = list(compute_run(discover_run(run_dir), ["recorded.test_acc"], CPU))
     assert values(events, "recorded.test_acc") == {
-        0: 0.0, 1: 0.1, 2: 0.2, 3: 0.3, 4: 0.4
+        0: 0.0,
+        1: 0.1,
+        2: 0.2,
+        3: 0.3,
+        4: 0.4,
     }
     assert loads == []
 

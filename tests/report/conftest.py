@@ -4,9 +4,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from reportdata import CHROMIUM, CHROMIUM_ARGS, Offline, two_runs_results
 
 from phaseviz.results import RunResults
+
+from reportdata import CHROMIUM, CHROMIUM_ARGS, Offline, two_runs_results
 
 
 @pytest.fixture

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from reportdata import STEPS, Offline, build_results, jump, two_runs_results
 
 from phaseviz.report import export_report
 from phaseviz.report.cleanup import CleanupServer
+
+from reportdata import STEPS, Offline, build_results, jump, two_runs_results
 
 pytestmark = pytest.mark.browser
 

@@ -5,11 +5,12 @@ import math
 from pathlib import Path
 
 import pytest
-from reportdata import STEPS, build_results, jump, two_runs_results
 
 from phaseviz.export import read_metrics_csv
 from phaseviz.report import export_report
 from phaseviz.report.content import collect_report
+
+from reportdata import STEPS, build_results, jump, two_runs_results
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from reportdata import Offline
 
 from phaseviz.report import serve_report
 from phaseviz.report.cleanup import CleanupServer, inject_close_script
+
+from reportdata import Offline
 
 PAGE = "<!DOCTYPE html><html><body><p id=hello>hello</p></body></html>"
 

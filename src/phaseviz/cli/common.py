@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from phaseviz.engine import ComputeOptions, Event
     from phaseviz.results import RunResults
@@ -28,11 +28,14 @@ EXIT_CODES_HELP = (
 
 # Options shared by the commands that compute, declared once.
 METRICS = typer.Option(
-    None, "--metrics", "-m",
+    None,
+    "--metrics",
+    "-m",
     help="Comma-separated metric keys, or 'all'. See 'phaseviz metrics'.",
 )
 METRICS_FILE = typer.Option(
-    None, "--metrics-file",
+    None,
+    "--metrics-file",
     help="A .py file of custom *_of_model metrics (repeatable).",
 )
 MODEL = typer.Option(None, "--model", help="A .py file defining the model class.")
@@ -43,11 +46,13 @@ DEVICE = typer.Option(
     "cuda", "--device", help="cuda (falls back to the CPU), cuda:N or cpu."
 )
 PARALLEL = typer.Option(
-    True, "--parallel/--no-parallel",
+    True,
+    "--parallel/--no-parallel",
     help="Read the next checkpoint while computing this one.",
 )
 TRUST = typer.Option(
-    False, "--trust-checkpoints",
+    False,
+    "--trust-checkpoints",
     help="Allow checkpoints to run code when unpickled. Only for files you trust.",
 )
 CACHE = typer.Option(True, "--cache/--no-cache", help="Use the results cache.")
@@ -123,12 +128,12 @@ def compute_with_progress(
         for run_dir in run_dirs:
             run = discover_run(run_dir, trust=options.trust)
             for skipped in run.skipped:
-                progress.console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+                progress.console.print(
+                    f"[yellow]skipped[/] {skipped.path}: {skipped.reason}"
+                )
             task = progress.add_task(run.name, total=len(run.checkpoints))
-            results.append(compute_results(
-                run, metrics, options,
-                on_event=lambda event, t=task: _show(progress, t, event),
-            ))
+            shown = _Shown(progress, task)
+            results.append(compute_results(run, metrics, options, on_event=shown))
     return results
 
 
@@ -144,20 +149,48 @@ def _progress() -> Progress:
     )
 
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("checkpoints"), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=not sys.stderr.isatty(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("checkpoints"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=not sys.stderr.isatty(),
     )
 
 
-def _show(progress: Progress, task: object, event: Event) -> None:
-    from phaseviz.engine import CheckpointDone, CheckpointFailed, MetricFailed, Notice
+class _Shown:
+    """Shows a run's events: the bar moves, problems are printed above it.
 
-    if isinstance(event, CheckpointDone | CheckpointFailed):
-        progress.update(task, completed=event.done)  # type: ignore[arg-type]
-    if isinstance(event, CheckpointFailed):
-        progress.console.print(f"[red]checkpoint skipped[/] {event.message}")
-    elif isinstance(event, MetricFailed):
-        progress.console.print(f"[red]metric failed[/] {event.message}")
-    elif isinstance(event, Notice):
-        progress.console.print(f"[yellow]note[/] {event.message}")
+    A metric that fails is printed the first time only; a failing custom
+    metric would otherwise print a line for every checkpoint.
+    """
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress = progress
+        self.task = task
+        self.failed: set[str] = set()
+
+    def __call__(self, event: Event) -> None:
+        from phaseviz.engine import (
+            CheckpointDone,
+            CheckpointFailed,
+            MetricFailed,
+            Notice,
+        )
+
+        print_ = self.progress.console.print
+        if isinstance(event, CheckpointDone | CheckpointFailed):
+            self.progress.update(self.task, completed=event.done)
+        if isinstance(event, CheckpointFailed):
+            print_(f"[red]checkpoint skipped[/] {event.message}", highlight=False)
+        elif isinstance(event, MetricFailed) and event.metric not in self.failed:
+            self.failed.add(event.metric)
+            print_(
+                f"[red]metric failed[/] {event.message} (NaN there; later failures "
+                "of this metric are only logged)",
+                highlight=False,
+            )
+        elif isinstance(event, Notice):
+            print_(f"[yellow]note[/] {event.message}", highlight=False)

@@ -33,9 +33,14 @@ def metrics(
 
     if as_json:
         rows = [
-            {"key": m.key, "title": m.title, "group": m.group,
-             "description": m.description, "formula": m.formula,
-             "per_layer": m.per_layer}
+            {
+                "key": m.key,
+                "title": m.title,
+                "group": m.group,
+                "description": m.description,
+                "formula": m.formula,
+                "per_layer": m.per_layer,
+            }
             for m in BUILTIN.values()
         ]
         typer.echo(json.dumps(rows, indent=2))
@@ -80,8 +85,13 @@ def compute(
 
     start_logging()
     options = compute_options(
-        device=device, model=model, class_name=class_name,
-        metrics_file=metrics_file, trust=trust, cache=cache, parallel=parallel,
+        device=device,
+        model=model,
+        class_name=class_name,
+        metrics_file=metrics_file,
+        trust=trust,
+        cache=cache,
+        parallel=parallel,
         per_layer=per_layer,
     )
     with reported_errors():

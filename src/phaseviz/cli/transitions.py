@@ -61,11 +61,18 @@ def transitions(
         raise fail(f"unknown detector {detector!r}; known: {', '.join(DETECTORS)}", 2)
     start_logging()
     options = compute_options(
-        device=device, model=model, class_name=class_name, metrics_file=metrics_file,
-        trust=trust, cache=cache, parallel=parallel, per_layer=False,
+        device=device,
+        model=model,
+        class_name=class_name,
+        metrics_file=metrics_file,
+        trust=trust,
+        cache=cache,
+        parallel=parallel,
+        per_layer=False,
     )
-    detector_options = {
-        k: v for k, v in (("threshold", threshold), ("sensitivity", sensitivity))
+    detector_options: dict[str, float] = {
+        k: v
+        for k, v in (("threshold", threshold), ("sensitivity", sensitivity))
         if v is not None
     }
     with reported_errors():
@@ -73,7 +80,7 @@ def transitions(
             run_dirs, metric_keys or DEFAULT_METRICS, options
         )
         found = [
-            detect_run_transitions(r, detector=detector, **detector_options)
+            detect_run_transitions(r, detector=detector, options=detector_options)
             for r in results
         ]
 
@@ -95,20 +102,32 @@ def _print_tables(results: list, found: list, detector: str) -> None:
             f"[bold]{run.name}[/]: {len(run.checkpoints)} checkpoints, "
             f"steps {run.steps[0]}–{run.steps[-1]}, detector {detector}"
         )
-        table = Table("metric", "step", "checkpoint", "score", "before", "after",
-                      "kind", box=None)
+        table = Table(
+            "metric", "step", "checkpoint", "score", "before", "after", "kind", box=None
+        )
         for row in rows:
-            table.add_row(row.metric, str(row.step), row.checkpoint,
-                          f"{row.score:.3g}", f"{row.before:.6g}", f"{row.after:.6g}",
-                          row.kind)
+            table.add_row(
+                row.metric,
+                str(row.step),
+                row.checkpoint,
+                f"{row.score:.3g}",
+                f"{row.before:.6g}",
+                f"{row.after:.6g}",
+                row.kind,
+            )
         console.print(table if rows else "  no transitions found")
 
         if agreements:
             console.print("\n[bold]Where metrics change together[/] (ranked)")
             agree = Table("rank", "step", "checkpoint", "metrics", "score", box=None)
             for a in agreements:
-                agree.add_row(str(a.rank), str(a.step), a.checkpoint,
-                              ", ".join(a.metrics), f"{a.score:.3g}")
+                agree.add_row(
+                    str(a.rank),
+                    str(a.step),
+                    a.checkpoint,
+                    ", ".join(a.metrics),
+                    f"{a.score:.3g}",
+                )
             console.print(agree)
         console.print()
 

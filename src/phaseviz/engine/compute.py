@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,6 @@ from phaseviz.engine.identity import (
     builtin_identity,
     custom_identity,
     model_suffix,
-    reference_index,
 )
 from phaseviz.engine.loading import LoadedParameters, ParameterLoader
 from phaseviz.engine.plan import Plan, make_plan
@@ -145,7 +144,7 @@ class Computation:
             logger.warning(message)
             yield Notice(message)
 
-    def _cached(self) -> Iterator[Event]:
+    def _cached(self) -> Generator[Event, None, list[_Pending]]:
         """Report recorded and cached values; return what is left to compute."""
         pending: list[_Pending] = []
         for index, checkpoint in enumerate(self.run.checkpoints):
@@ -159,7 +158,9 @@ class Computation:
                 pending.append(missing)
             else:
                 self._done += 1
-                yield CheckpointDone(index, checkpoint, self._done, self.total, True, 0.0)
+                yield CheckpointDone(
+                    index, checkpoint, self._done, self.total, True, 0.0
+                )
         return pending
 
     def _missing(self, index: int) -> _Pending:
@@ -177,7 +178,9 @@ class Computation:
         for metric in self.plan.recorded:
             name = metric.key.removeprefix("recorded.")
             if name in checkpoint.recorded:
-                yield self._value(index, metric.key, checkpoint.recorded[name], None, True)
+                yield self._value(
+                    index, metric.key, checkpoint.recorded[name], None, True
+                )
 
     def _from_store(
         self, index: int, checkpoint: Checkpoint, missing: _Pending
@@ -263,8 +266,12 @@ class Computation:
             trajectory = references.around(item.index, loaded, set(item.builtin))
         with torch.inference_mode():
             outcomes = compute_builtin(
-                checkpoint, loaded.params, list(item.builtin), self.device,
-                self.options.per_layer, trajectory,
+                checkpoint,
+                loaded.params,
+                list(item.builtin),
+                self.device,
+                self.options.per_layer,
+                trajectory,
             )
         custom = [m for m in self.plan.custom if m.key in item.custom]
         outcomes.update(compute_custom(checkpoint, loaded, custom))
@@ -311,7 +318,7 @@ class Computation:
         self, index: int, checkpoint: Checkpoint, error: Exception
     ) -> Iterator[Event]:
         message = str(error) or type(error).__name__
-        if not str(checkpoint.path) in message:
+        if str(checkpoint.path) not in message:
             message = f"{checkpoint.path}: {message}"
         logger.error("skipping checkpoint %s: %s", checkpoint.name, message)
         self._done += 1

@@ -32,7 +32,9 @@ def model_suffix(model: ModelSpec | None) -> str:
     if model is None:
         return ""
     source = Path(model.path).read_bytes()
-    return f"|model={digest(f'{model.class_name}:{hashlib.sha256(source).hexdigest()}')}"
+    return (
+        f"|model={digest(f'{model.class_name}:{hashlib.sha256(source).hexdigest()}')}"
+    )
 
 
 def builtin_identity(

@@ -72,6 +72,8 @@ class ParameterLoader:
         seconds = time.perf_counter() - start
         logger.info(
             "loaded checkpoint %s (%d parameter tensors) in %.3f s",
-            checkpoint.name, len(params), seconds,
+            checkpoint.name,
+            len(params),
+            seconds,
         )
         return LoadedParameters(params, model, seconds)

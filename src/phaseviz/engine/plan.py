@@ -33,14 +33,17 @@ class Plan:
     recorded: tuple[Metric, ...]
 
     @property
-    def keys(self) -> list[str]:
-        """Every metric key of the plan, in the order asked."""
-        return [m.key for m in (*self.builtin, *self.custom, *self.recorded)]
+    def titles(self) -> dict[str, str]:
+        """The title of every metric of the plan, by key, in the order asked."""
+        titles = {m.key: m.title for m in self.builtin}
+        titles.update((m.key, m.title) for m in self.custom)
+        titles.update((m.key, m.title) for m in self.recorded)
+        return titles
 
     @property
-    def titles(self) -> dict[str, str]:
-        """The title of every metric of the plan."""
-        return {m.key: m.title for m in (*self.builtin, *self.custom, *self.recorded)}
+    def keys(self) -> list[str]:
+        """Every metric key of the plan, in the order asked."""
+        return list(self.titles)
 
 
 def recorded_metrics(run: Run) -> list[Metric]:

@@ -36,7 +36,9 @@ def compute_results(
         The values, per-layer values and errors of the run.
     """
     computation = compute_run(run, metrics, options, cancel=cancel)
-    results = RunResults(run, titles=computation.plan.titles, device=str(computation.device))
+    results = RunResults(
+        run, titles=computation.plan.titles, device=str(computation.device)
+    )
     start = time.perf_counter()
     for event in computation:
         if isinstance(event, ValueComputed):
@@ -57,10 +59,14 @@ def available_metrics(run: Run, metric_files: Sequence[Path] = ()) -> list[Metri
     """
     custom = [
         Metric(
-            key=m.key, title=m.title, group="custom",
+            key=m.key,
+            title=m.title,
+            group="custom",
             description=f"custom metric from {Path(m.path).name}",
-            formula=f"{m.function.__name__}(model)", version=0,
-            per_layer=False, kind="custom",
+            formula=f"{m.function.__name__}(model)",
+            version=0,
+            per_layer=False,
+            kind="custom",
         )
         for m in custom_metrics(metric_files)
     ]

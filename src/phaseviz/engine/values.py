@@ -68,10 +68,16 @@ def compute_builtin(
     for key in keys:
         logger.info(
             "checkpoint %s: metric %s = %.6g (shared pass of %d metrics, %.3f s)",
-            checkpoint.name, key, results[key].value, len(keys), seconds,
+            checkpoint.name,
+            key,
+            results[key].value,
+            len(keys),
+            seconds,
         )
     return {
-        key: MetricOutcome(results[key].value, results[key].layers if per_layer else None)
+        key: MetricOutcome(
+            results[key].value, results[key].layers if per_layer else None
+        )
         for key in keys
     }
 
@@ -111,7 +117,10 @@ def _call(
 
     logger.info(
         "checkpoint %s: custom metric %s = %.6g (%.3f s)",
-        checkpoint.name, metric.key, value, time.perf_counter() - start,
+        checkpoint.name,
+        metric.key,
+        value,
+        time.perf_counter() - start,
     )
     return MetricOutcome(value)
 
@@ -121,7 +130,9 @@ def _as_float(raw: object) -> float:
         raise TypeError("returned a bool, not a number")
     if isinstance(raw, torch.Tensor):
         if raw.numel() != 1:
-            raise TypeError(f"returned a tensor of shape {tuple(raw.shape)}, not a number")
+            raise TypeError(
+                f"returned a tensor of shape {tuple(raw.shape)}, not a number"
+            )
         raw = raw.item()
     try:
         value = float(raw)  # type: ignore[arg-type]

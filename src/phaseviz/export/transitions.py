@@ -19,7 +19,7 @@ import csv
 import dataclasses
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -96,7 +96,7 @@ def detect_run_transitions(
     metrics: Sequence[str] | None = None,
     detector: str = "default",
     tolerance: int = 1,
-    **options: float,
+    options: Mapping[str, float] | None = None,
 ) -> tuple[list[TransitionRow], list[AgreementRow]]:
     """Find the transitions of each metric of a run and where they agree.
 
@@ -111,7 +111,7 @@ def detect_run_transitions(
         detector: A name from ``phaseviz.transitions.DETECTORS``.
         tolerance: How many checkpoints apart transitions of different
             metrics may be and still agree.
-        **options: The detector's own settings (``threshold``,
+        options: The detector's own settings (``threshold``,
             ``sensitivity``), passed on to ``detect_transitions``.
 
     Returns:
@@ -126,7 +126,7 @@ def detect_run_transitions(
         indices = _finite_indices(results, metric)
         steps = [run.checkpoints[i].step for i in indices]
         values = [results.values[metric][i] for i in indices]
-        found = detect_transitions(steps, values, detector=detector, **options)
+        found = detect_transitions(steps, values, detector=detector, **(options or {}))
         # The detector counts positions in the series it was given; the
         # agreement and the tables count checkpoints of the run.
         found = [dataclasses.replace(t, index=indices[t.index]) for t in found]

@@ -179,7 +179,7 @@ def _add_run(
         )
 
     transitions, agreements = detect_run_transitions(
-        results, present, content.detector, tolerance=1, **detector_options
+        results, present, content.detector, tolerance=1, options=detector_options
     )
     content.transitions.extend(_renamed(t, name) for t in transitions)
     content.agreements.extend(_renamed(a, name) for a in agreements)
