@@ -231,3 +231,22 @@ def test_failure_of_one_checkpoint_is_not_cached(run_dir):
 
     assert not [e for e in events if isinstance(e, CheckpointFailed | MetricFailed)]
     assert len(values(events, "l2")) == 5
+
+
+def test_custom_metric_named_like_a_builtin_is_kept_apart(run_dir, tmp_path):
+    metric_file = tmp_path / "phase_viz_example.py"
+    metric_file.write_text(
+        "def sparsity_of_model(model):\n"
+        "    ps = [p for p in model.parameters()]\n"
+        "    return sum(float((p.abs() < 1e-3).sum()) for p in ps) / "
+        "sum(p.numel() for p in ps)\n"
+    )
+    options = ComputeOptions(device="cpu", metric_files=(metric_file,))
+
+    results = compute_results(discover_run(run_dir), ["sparsity"], options)
+
+    assert set(results.values) == {"sparsity", "custom.sparsity"}
+    assert results.titles["custom.sparsity"].endswith("(custom)")
+    assert results.values["custom.sparsity"] == pytest.approx(
+        results.values["sparsity"]
+    )

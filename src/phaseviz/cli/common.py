@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 EXIT_CODES_HELP = (
     "Exit status: 0 success; 1 unexpected error; 2 bad usage (unknown metric, "
-    "device or option); 3 run folder missing or holding no readable checkpoint; "
+    "detector, device or option, no saved run); 3 run folder missing or holding "
+    "no readable checkpoint; "
     "4 checkpoint unreadable; 5 model class unusable; 6 custom metric file "
     "unusable; 130 interrupted."
 )

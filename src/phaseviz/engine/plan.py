@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,10 +54,19 @@ def recorded_metrics(run: Run) -> list[Metric]:
 
 
 def custom_metrics(files: Sequence[Path]) -> list[CustomMetric]:
-    """The custom metrics defined in ``files``, in file order."""
+    """The custom metrics defined in ``files``, in file order.
+
+    A custom metric named like a built-in one (``sparsity_of_model``) gets
+    the key ``custom.sparsity``, so both can be shown side by side.
+    """
     found: list[CustomMetric] = []
     for path in files:
-        found.extend(load_custom_metrics(Path(path)))
+        for metric in load_custom_metrics(Path(path)):
+            if metric.key in BUILTIN:
+                metric = dataclasses.replace(
+                    metric, key=f"custom.{metric.key}", title=f"{metric.title} (custom)"
+                )
+            found.append(metric)
     return found
 
 

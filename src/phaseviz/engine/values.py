@@ -18,6 +18,7 @@ from phaseviz.metrics import (
     as_module,
     compute_metrics,
 )
+from phaseviz.metrics.custom import as_number
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,12 @@ def compute_builtin(
     start = time.perf_counter()
     try:
         results = compute_metrics(
-            params, keys, device=device, per_layer=per_layer, trajectory=trajectory
+            params,
+            keys,
+            device=device,
+            per_layer=per_layer,
+            trajectory=trajectory,
+            checkpoint=checkpoint.name,
         )
     except Exception as error:  # noqa: BLE001 - one bad checkpoint must not stop a run
         logger.exception("checkpoint %s: computing %s failed", checkpoint.name, keys)
@@ -106,7 +112,7 @@ def _call(
         # Metrics read weights; without autograd they run faster and a
         # float() of a parameter does not warn.
         with torch.no_grad():
-            value = _as_float(metric.function(module))
+            value = as_number(metric.function(module))
     except Exception as error:  # noqa: BLE001 - user code may raise anything
         message = (
             f"custom metric {metric.function.__name__} from {metric.path} failed at "
@@ -123,21 +129,3 @@ def _call(
         time.perf_counter() - start,
     )
     return MetricOutcome(value)
-
-
-def _as_float(raw: object) -> float:
-    if isinstance(raw, bool):
-        raise TypeError("returned a bool, not a number")
-    if isinstance(raw, torch.Tensor):
-        if raw.numel() != 1:
-            raise TypeError(
-                f"returned a tensor of shape {tuple(raw.shape)}, not a number"
-            )
-        raw = raw.item()
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise TypeError(f"returned {type(raw).__name__}, not a number") from None
-    if math.isinf(value):
-        raise ValueError("returned an infinite value")
-    return value
