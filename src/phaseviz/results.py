@@ -104,16 +104,24 @@ class RunResults:
         for index, checkpoint in enumerate(self.run.checkpoints):
             for metric, by_index in self.values.items():
                 if index in by_index:
-                    records.append(self._value(checkpoint.name, checkpoint.step,
-                                               metric, by_index[index]))
+                    records.append(
+                        self._value(
+                            checkpoint.name, checkpoint.step, metric, by_index[index]
+                        )
+                    )
                 if not per_layer:
                     continue
                 for layer, layer_values in self.layers.get(metric, {}).items():
                     if index in layer_values:
-                        records.append(self._value(
-                            checkpoint.name, checkpoint.step, metric,
-                            layer_values[index], layer,
-                        ))
+                        records.append(
+                            self._value(
+                                checkpoint.name,
+                                checkpoint.step,
+                                metric,
+                                layer_values[index],
+                                layer,
+                            )
+                        )
         return records
 
     def _value(
