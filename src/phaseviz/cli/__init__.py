@@ -7,10 +7,10 @@ functions, so ``phaseviz --help`` stays fast.
 
 from __future__ import annotations
 
-from phaseviz.cli import compute, inspect, report, transitions
+from phaseviz.cli import compute, demo, inspect, report, transitions, tui
 from phaseviz.cli.app import app
 
-for _module in (inspect, compute, transitions, report):
+for _module in (tui, inspect, compute, transitions, report, demo):
     _module.register(app)
 
 
