@@ -24,7 +24,7 @@ from phaseviz.cli.common import (
 
 RUN_DIRS = typer.Argument(
     None,
-    metavar="[DIR]...",
+    metavar="DIR",
     help="Run folders, overlaid on every chart; default: the run of load-dir.",
 )
 WATCH = typer.Option(
