@@ -77,7 +77,11 @@ def cache_path_for(run_path: Path) -> Path:
     except OSError:
         pass
     digest = hashlib.sha256(str(run_path.resolve()).encode()).hexdigest()[:16]
-    return user_cache_dir() / "runs" / f"{run_path.name}-{digest}" / CACHE_FILE
+    elsewhere = user_cache_dir() / "runs" / f"{run_path.name}-{digest}" / CACHE_FILE
+    logger.info(
+        "run %s: its folder is not writable; results cache in %s", run_path, elsewhere
+    )
+    return elsewhere
 
 
 class ResultStore:
@@ -96,10 +100,14 @@ class ResultStore:
         # WAL lets a reader (the terminal app) and a writer (a compute in
         # another shell) work at once; a transaction is all-or-nothing even
         # when the process is killed mid-write.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._db:
-            self._db.execute(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._db:
+                self._db.execute(SCHEMA)
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise _named(path, error) from error
 
     @classmethod
     def for_run(cls, run_path: Path) -> ResultStore:
@@ -109,7 +117,11 @@ class ResultStore:
     def get(
         self, checkpoint: CheckpointIdentity, metrics: Sequence[str]
     ) -> dict[str, StoredValue]:
-        """The cached values of ``metrics`` (identities) at one checkpoint."""
+        """The cached values of ``metrics`` (identities) at one checkpoint.
+
+        A damaged file answers nothing, with a warning: the values are then
+        computed again rather than the run stopped.
+        """
         if not metrics:
             return {}
         marks = ",".join("?" * len(metrics))
@@ -118,8 +130,12 @@ class ResultStore:
             " AND size=?"
             f" AND mtime_ns=? AND metric IN ({marks})"
         )
-        with self._lock:
-            rows = self._db.execute(query, (*checkpoint, *metrics)).fetchall()
+        try:
+            with self._lock:
+                rows = self._db.execute(query, (*checkpoint, *metrics)).fetchall()
+        except sqlite3.DatabaseError as error:
+            logger.warning("checkpoint %s: %s", checkpoint[0], _named(self.path, error))
+            return {}
         return {row[0]: _stored(*row[1:]) for row in rows}
 
     def put(
@@ -137,20 +153,38 @@ class ResultStore:
         Raises:
             sqlite3.OperationalError: The disk is full or the file is not
                 writable; nothing of this checkpoint is stored then.
+            sqlite3.DatabaseError: The file is damaged.
         """
         rows = [
             (*checkpoint, metric, _real(value), _encode(layers), error)
             for metric, value, layers, error in values
         ]
-        with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO value VALUES (?, ?, ?, ?, ?, ?, ?)", rows
-            )
+        try:
+            with self._lock, self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO value VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                )
+        except sqlite3.DatabaseError as error:
+            raise _named(self.path, error) from error
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
+
+
+def _named(path: Path, error: sqlite3.DatabaseError) -> sqlite3.DatabaseError:
+    """The error, saying what to do where the file itself is damaged.
+
+    SQLite raises the base class only for a file that is not a database or
+    whose pages are corrupt; a full disk or a lock is a subclass.
+    """
+    if type(error) is not sqlite3.DatabaseError:
+        return error
+    return sqlite3.DatabaseError(
+        f"{path} is damaged ({error}); move it aside and phaseviz starts a new "
+        "cache there"
+    )
 
 
 def _real(value: float) -> float | None:

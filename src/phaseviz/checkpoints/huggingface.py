@@ -78,7 +78,14 @@ def _indexed(index: Path) -> tuple[Path, ...]:
     try:
         weight_map = json.loads(index.read_text())["weight_map"]
         names = sorted(set(weight_map.values()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+    ) as error:
         raise CheckpointError(
             index,
             f"is not a readable shard index ({error!r})",
@@ -116,7 +123,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return None
     try:
         document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         logger.warning(
             "checkpoint %s: %s is not readable JSON (%s)", path.parent, path.name, error
         )

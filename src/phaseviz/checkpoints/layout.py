@@ -11,6 +11,7 @@ skipped, as are files that carry a checkpoint suffix but no model weights
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ _NOT_WEIGHTS = re.compile(
     r"^(training_args\.bin|optimizer.*\.(pt|pth|bin)|scheduler.*\.(pt|pth)"
     r"|scaler.*\.(pt|pth)|rng_state.*\.pth)$"
 )
+_LOOP = "is a symbolic link loop; remove the link or point it at a file"
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,29 @@ def find_candidates(run_path: Path) -> Layout:
     taken = {f for c in layout.candidates for f in c.files}
 
     for entry in _entries(run_path, layout):
-        if entry.is_dir():
+        if _links_back(entry, run_path):
+            logger.debug("run %s: ignoring %s, a link back up", run_path, entry.name)
+        elif entry.is_dir():
             _add_subfolder(entry, layout)
         elif entry not in taken:
             _add_file(entry, entry.name, layout)
 
-    layout.candidates = _without_links_to_same_file(layout.candidates)
+    layout.candidates = _without_links_to_same_file(layout.candidates, run_path)
     return layout
+
+
+def _links_back(entry: Path, run_path: Path) -> bool:
+    """Whether ``entry`` links to the run folder or a folder holding it.
+
+    Its files are the run's own, seen again through the link.
+    """
+    if not entry.is_symlink():
+        return False
+    try:
+        target = entry.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return target.is_dir() and run_path.resolve().is_relative_to(target)
 
 
 def _entries(folder: Path, layout: Layout) -> list[Path]:
@@ -148,21 +166,49 @@ def _add_file(path: Path, name: str, layout: Layout) -> None:
     if _NOT_WEIGHTS.match(path.name) or hf.is_weight_file_name(path.name):
         logger.debug("run folder: ignoring %s, it holds no model weights", name)
         return
-    if not path.exists():
-        layout.skipped.append(
-            SkippedFile(path, "is a link to a file that does not exist")
-        )
+    problem = _not_a_file(path)
+    if problem:
+        layout.skipped.append(SkippedFile(path, problem))
         return
     layout.candidates.append(Candidate(path, name, fmt, (path,)))
 
 
-def _without_links_to_same_file(candidates: list[Candidate]) -> list[Candidate]:
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a checkpoint file, or None if it can.
+
+    Only regular files are opened: reading a FIFO of that name would wait
+    for a writer forever.
+    """
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return _LOOP
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return _LOOP
+        if path.is_symlink():
+            return "is a link to a file that does not exist; remove the link"
+        return f"cannot be read ({error.strerror or error})"
+    if not path.is_file():
+        return (
+            "is not a regular file (a FIFO, socket or device); move it out of the "
+            "run folder"
+        )
+    return None
+
+
+def _without_links_to_same_file(
+    candidates: list[Candidate], run_path: Path
+) -> list[Candidate]:
     """Keep one candidate per real file: ``last.ckpt`` may link to another."""
     by_target: dict[tuple[Path, ...], Candidate] = {}
     for candidate in candidates:
         target = tuple(f.resolve() for f in candidate.files)
         kept = by_target.get(target)
-        if kept is None or (kept.path.is_symlink() and not candidate.path.is_symlink()):
+        if kept is None or (
+            _reached_by_link(kept, run_path)
+            and not _reached_by_link(candidate, run_path)
+        ):
             by_target[target] = candidate
         if kept is not None:
             logger.debug(
@@ -172,3 +218,9 @@ def _without_links_to_same_file(candidates: list[Candidate]) -> list[Candidate]:
                 by_target[target].name,
             )
     return sorted(by_target.values(), key=lambda c: natural_key(c.name))
+
+
+def _reached_by_link(candidate: Candidate, run_path: Path) -> bool:
+    """Whether the candidate is itself a link, or sits in a linked subfolder."""
+    folder = candidate.path.parent
+    return candidate.path.is_symlink() or (folder != run_path and folder.is_symlink())

@@ -1,7 +1,10 @@
 """Reading a checkpoint's tensors, whatever its format.
 
-Safetensors files are read tensor by tensor; torch files are memory-mapped
-where their format allows, so a tensor's bytes are read when it is used.
+Safetensors files and torch zip files are memory-mapped, so a tensor's
+bytes are read only when its elements are used (and can be given back
+after, see :mod:`phaseviz.engine.pages`); safetensors tensors are views of
+the map, built from the header's offsets without copying. Torch files in
+the legacy format, before torch 1.6, cannot be mapped and are read whole.
 Every torch file goes through the weights-only unpickler unless ``trust``.
 """
 
@@ -20,7 +23,11 @@ from safetensors import safe_open
 from phaseviz.checkpoints import huggingface as hf
 from phaseviz.checkpoints.errors import CheckpointError
 from phaseviz.checkpoints.run import Checkpoint
-from phaseviz.checkpoints.safetensors_header import read_header
+from phaseviz.checkpoints.safetensors_header import (
+    SafetensorsHeader,
+    map_tensors,
+    read_header,
+)
 from phaseviz.checkpoints.safety import DAMAGED_HINT, torch_load
 from phaseviz.checkpoints.state_dict import (
     STATE_DICT_KEYS,
@@ -105,8 +112,8 @@ def iter_tensors(
 ) -> Iterator[tuple[str, torch.Tensor]]:
     """Yield a checkpoint's tensors one at a time, with their layer names.
 
-    Safetensors tensors are read only as they are yielded, so at most one is
-    in memory at once; torch files are memory-mapped.
+    Safetensors tensors are views of a memory map, read only as their
+    elements are used; torch zip files are memory-mapped too.
 
     Args:
         checkpoint: From :func:`phaseviz.checkpoints.discover_run`.
@@ -123,9 +130,8 @@ def iter_tensors(
     headers = [(path, read_header(path)) for path in checkpoint.files]
     cut = len(wrapper_prefix([name for _, h in headers for name in h.tensors]))
     for path, header in headers:
-        with _safe_open(path) as file:
-            for name in header.tensors:
-                yield name[cut:], _get_tensor(path, file, name)
+        for name, tensor in _safetensors_file(path, header).items():
+            yield name[cut:], tensor
 
 
 def count_parameters(checkpoint: Checkpoint, *, trust: bool = False) -> int:
@@ -191,11 +197,18 @@ def no_state_dict(path: Path) -> CheckpointError:
 def _read_safetensors(files: tuple[Path, ...]) -> dict[str, torch.Tensor]:
     tensors: dict[str, torch.Tensor] = {}
     for path in files:
-        header = read_header(path)
-        with _safe_open(path) as file:
-            for name in header.tensors:
-                tensors[name] = _get_tensor(path, file, name)
+        tensors.update(_safetensors_file(path, read_header(path)))
     return tensors
+
+
+def _safetensors_file(path: Path, header: SafetensorsHeader) -> dict[str, torch.Tensor]:
+    """The file's tensors as views of a memory map, else copied one by one."""
+    mapped = map_tensors(path, header)
+    if mapped is not None:
+        return mapped
+    logger.debug("checkpoint file %s cannot be viewed in place; copying", path)
+    with _safe_open(path) as file:
+        return {name: _get_tensor(path, file, name) for name in header.tensors}
 
 
 def _safe_open(path: Path) -> Any:

@@ -2,18 +2,25 @@
 
 The header is a length-prefixed JSON object at the start of the file, so a
 checkpoint can be listed, counted and checked for truncation without reading
-a single tensor.
+a single tensor. The same offsets let :func:`map_tensors` build the tensors
+over a memory map of the file without copying a byte.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import mmap
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from phaseviz.checkpoints.errors import CheckpointError
 from phaseviz.checkpoints.safety import unreadable
+
+if TYPE_CHECKING:
+    import torch
 
 # Larger headers than this are not written by any safetensors writer.
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -29,11 +36,13 @@ class TensorEntry:
         dtype: The safetensors dtype name (``F32``, ``BF16``, ``I64``...).
         shape: The tensor's shape.
         start: Where its bytes begin in the data section.
+        end: Where they end; -1 when not known.
     """
 
     dtype: str
     shape: tuple[int, ...]
     start: int
+    end: int = -1
 
     @property
     def is_floating(self) -> bool:
@@ -128,15 +137,104 @@ def _parse(path: Path, raw: bytes) -> tuple[SafetensorsHeader, int]:
             )
             for name, entry in document.items()
         }
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+    # A header nested deeply enough overflows the JSON parser's stack.
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+    ) as error:
         raise CheckpointError(
             path, f"has a damaged safetensors header ({error!r})", _DAMAGED_HINT
         ) from None
 
     ordered = sorted(entries.items(), key=lambda item: item[1][2])
     tensors = {
-        name: TensorEntry(dtype, shape, offsets[0])
+        name: TensorEntry(dtype, shape, offsets[0], offsets[1])
         for name, (dtype, shape, offsets) in ordered
     }
     end = max((offsets[1] for _, _, offsets in entries.values()), default=0)
     return SafetensorsHeader(tensors, metadata), end
+
+
+# Element types torch can view in place, by safetensors name.
+_TORCH_DTYPES = {
+    "F64": "float64",
+    "F32": "float32",
+    "F16": "float16",
+    "BF16": "bfloat16",
+    "F8_E4M3": "float8_e4m3fn",
+    "F8_E5M2": "float8_e5m2",
+    "I64": "int64",
+    "I32": "int32",
+    "I16": "int16",
+    "I8": "int8",
+    "U8": "uint8",
+    "BOOL": "bool",
+}
+
+
+def map_tensors(
+    path: Path, header: SafetensorsHeader
+) -> dict[str, torch.Tensor] | None:
+    """Every tensor of a safetensors file as a view of a memory map of it.
+
+    Nothing is read until a tensor's elements are: its pages come from the
+    file (through the page cache) when touched. The map is private, so a
+    write to a tensor changes this process's copy, never the file. The file
+    must not be rewritten in place while its tensors are in use; writing a
+    new file and renaming it over the old one is safe.
+
+    Args:
+        path: The file.
+        header: Its header, from :func:`read_header`.
+
+    Returns:
+        Tensors by name, in the order of their bytes; None when the file
+        cannot be viewed in place (an element type torch cannot view, bytes
+        not aligned to their element size, a big-endian machine), for the
+        caller to read by copying instead.
+
+    Raises:
+        CheckpointError: A tensor's bytes do not match its shape.
+    """
+    import torch
+
+    dtypes = {name: getattr(torch, dtype) for name, dtype in _TORCH_DTYPES.items()}
+    if sys.byteorder != "little" or any(
+        entry.dtype not in dtypes for entry in header.tensors.values()
+    ):
+        return None
+    try:
+        with path.open("rb") as file:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
+    except (OSError, ValueError) as error:
+        raise CheckpointError(
+            path, f"could not be memory-mapped ({error})", _DAMAGED_HINT
+        ) from None
+
+    data = 8 + int.from_bytes(mapped[:8], "little")
+    tensors: dict[str, torch.Tensor] = {}
+    for name, entry in header.tensors.items():
+        dtype = dtypes[entry.dtype]
+        size = torch.empty(0, dtype=dtype).element_size()
+        if entry.end >= 0 and entry.end - entry.start != entry.numel * size:
+            raise CheckpointError(
+                path,
+                f"tensor {name} has {entry.end - entry.start} bytes, not the "
+                f"{entry.numel * size} its shape {list(entry.shape)} and "
+                f"{entry.dtype} need",
+                _DAMAGED_HINT,
+            )
+        if (data + entry.start) % size:
+            return None
+        if entry.numel == 0:
+            tensors[name] = torch.empty(entry.shape, dtype=dtype)
+            continue
+        flat = torch.frombuffer(
+            mapped, dtype=dtype, count=entry.numel, offset=data + entry.start
+        )
+        tensors[name] = flat.reshape(entry.shape)
+    return tensors

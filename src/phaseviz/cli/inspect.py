@@ -17,9 +17,11 @@ SHOWN_SCALARS = 4
 
 def register(app: typer.Typer) -> None:
     """Add the ``inspect`` command to ``app`` (once)."""
+    from phaseviz.cli.common import EXIT_CODES_HELP
+
     if any(command.name == "inspect" for command in app.registered_commands):
         return
-    app.command("inspect")(inspect_run)
+    app.command("inspect", epilog=EXIT_CODES_HELP)(inspect_run)
 
 
 def inspect_run(
@@ -40,16 +42,13 @@ def inspect_run(
     ] = False,
 ) -> None:
     """List a run's checkpoints: step, format, parameters, size, recorded scalars."""
-    from phaseviz.checkpoints import PhasevizError, discover_run
-    from phaseviz.cli.common import start_logging
+    from phaseviz.checkpoints import discover_run
+    from phaseviz.cli.common import reported_errors, start_logging
 
     start_logging()
-    try:
+    with reported_errors():
         run = discover_run(run_dir, trust=trust)
         rows = [_row(checkpoint, trust) for checkpoint in run.checkpoints]
-    except PhasevizError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(error.exit_code) from None
 
     if as_json:
         typer.echo(json.dumps(rows, indent=2))

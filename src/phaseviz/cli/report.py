@@ -219,12 +219,21 @@ def _serve(
 
 
 def _check_model(run: Run, spec: ModelSpec, trust: bool) -> None:
-    from phaseviz.checkpoints.errors import RunError
+    from phaseviz.checkpoints.errors import ModelError, RunError
     from phaseviz.engine.loading import ParameterLoader
 
     if not run.checkpoints:
         raise RunError(f"{run.path}: no readable checkpoint to load the model with")
-    ParameterLoader(spec, trust).load(run.checkpoints[0])
+    loader = ParameterLoader(spec, trust)
+    first = run.checkpoints[0]
+    try:
+        loader.load(first)
+    except ModelError as error:
+        # The loader's message says what does not fit, not which files.
+        raise ModelError(
+            f"{first.path}: cannot be loaded into {spec.class_name or 'the class'} "
+            f"of {spec.path}: {error}"
+        ) from None
 
 
 def _describe_run(run: Run, spec: ModelSpec | None) -> None:

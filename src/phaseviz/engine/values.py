@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,9 +19,21 @@ from phaseviz.metrics import (
     as_module,
     compute_metrics,
 )
-from phaseviz.metrics.custom import as_number
+from phaseviz.metrics.custom import (
+    TIMEOUT_VARIABLE,
+    MetricTimeout,
+    as_number,
+    call_with_time_limit,
+    measure,
+    time_limit,
+)
 
 logger = logging.getLogger(__name__)
+
+# Custom metrics whose call overran the time limit, by the identity of the
+# plan's record, with where that happened. Each computation plans records
+# of its own, so a metric that hung is left out for the rest of its run only.
+_timed_out: dict[int, str] = {}
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,9 @@ def compute_custom(
     The model is the user's when a class was given, else a module holding
     the checkpoint's tensors. A metric that raises or returns something that
     is not a number gives NaN and an error naming the function, the file
-    and the checkpoint.
+    and the checkpoint. A call that overruns the time limit
+    (``PHASEVIZ_METRIC_TIMEOUT``) gives NaN too, and that metric is not
+    called again for the rest of the run.
     """
     if not metrics:
         return {}
@@ -107,16 +122,24 @@ def compute_custom(
 def _call(
     checkpoint: Checkpoint, metric: CustomMetric, module: torch.nn.Module
 ) -> MetricOutcome:
+    function = f"custom metric {metric.function.__name__} from {metric.path}"
+    earlier = _timed_out.get(id(metric))
+    if earlier is not None:
+        message = f"{function} not called at checkpoint {checkpoint.name}: {earlier}"
+        return MetricOutcome(math.nan, None, message, cacheable=False)
+
     start = time.perf_counter()
     try:
         # Metrics read weights; without autograd they run faster and a
         # float() of a parameter does not warn.
-        with torch.no_grad():
-            value = as_number(metric.function(module))
-    except Exception as error:  # noqa: BLE001 - user code may raise anything
+        raw = call_with_time_limit(lambda: measure(metric, module), time_limit())
+        value = as_number(raw)
+    except MetricTimeout as error:
+        return _timed_out_outcome(checkpoint, metric, function, error.seconds)
+    except (Exception, SystemExit) as error:  # user code may raise anything
         message = (
-            f"custom metric {metric.function.__name__} from {metric.path} failed at "
-            f"checkpoint {checkpoint.name}: {type(error).__name__}: {error}"
+            f"{function} failed at checkpoint {checkpoint.name}: "
+            f"{type(error).__name__}: {error}"
         )
         logger.error(message)
         return MetricOutcome(math.nan, None, message)
@@ -129,3 +152,28 @@ def _call(
         time.perf_counter() - start,
     )
     return MetricOutcome(value)
+
+
+def _timed_out_outcome(
+    checkpoint: Checkpoint, metric: CustomMetric, function: str, seconds: float
+) -> MetricOutcome:
+    """NaN for a call that overran, and the metric left out from now on.
+
+    The call may still be running in its abandoned thread; calling the
+    metric again would only pile up more of them. The value is not cached:
+    on a quieter machine, or with a longer limit, it may well finish.
+    """
+    key = id(metric)
+    if key not in _timed_out:
+        weakref.finalize(metric, _timed_out.pop, key, None)
+    _timed_out[key] = (
+        f"it timed out after {seconds:g} s at checkpoint {checkpoint.name}, so it "
+        "is not called again in this run"
+    )
+    message = (
+        f"{function} timed out at checkpoint {checkpoint.name}: no result within "
+        f"{seconds:g} s; it is not called again in this run (raise "
+        f"{TIMEOUT_VARIABLE} to allow it longer)"
+    )
+    logger.error(message)
+    return MetricOutcome(math.nan, None, message, cacheable=False)

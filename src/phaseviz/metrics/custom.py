@@ -10,6 +10,11 @@ Each becomes a metric keyed by its name without ``_of_model``
 (``mean_abs``). A function so named must take exactly one argument, the
 model: one that cannot be called with a single argument makes the whole
 file an error, so a typo never silently drops a metric.
+
+User code runs with a time limit (``PHASEVIZ_METRIC_TIMEOUT`` seconds, 300
+by default): importing the file, and each call of a metric. Python cannot
+stop a thread, so code that overruns is left running in a daemon thread and
+its result, should it ever come, is ignored.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import inspect
 import logging
 import math
 import numbers
+import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import torch
 from torch import nn
@@ -34,6 +42,24 @@ from phaseviz.metrics.registry import BUILTIN, title_from_name
 logger = logging.getLogger(__name__)
 
 SUFFIX = "_of_model"
+TIMEOUT_VARIABLE = "PHASEVIZ_METRIC_TIMEOUT"
+DEFAULT_TIMEOUT = 300.0
+
+T = TypeVar("T")
+
+
+class MetricTimeout(TimeoutError):
+    """User code of a custom metric file did not finish within its time limit.
+
+    Args:
+        seconds: The limit that passed.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"no result within {seconds:g} s (the limit set by {TIMEOUT_VARIABLE})"
+        )
 
 
 @dataclass(frozen=True)
@@ -102,14 +128,14 @@ def evaluate_custom(
     autograd graph (a function that needs gradients can open
     ``torch.enable_grad()`` itself). Ints, floats, NumPy scalars and
     one-element tensors are accepted; NaN is a value. Anything else, an
-    infinite value or an exception gives NaN and a log line naming the
-    function, the checkpoint and the error.
+    infinite value, an exception or a call that overruns :func:`time_limit`
+    gives NaN and a log line naming the function, the checkpoint and the
+    error.
     """
     try:
-        with torch.no_grad():
-            raw = metric.function(module)
+        raw = call_with_time_limit(lambda: measure(metric, module), time_limit())
         return as_number(raw)
-    except Exception as error:  # noqa: BLE001 - user code may raise anything
+    except (Exception, SystemExit) as error:  # user code may raise anything
         logger.warning(
             "checkpoint %s: custom metric %s (%s in %s) failed: %s: %s",
             checkpoint_name,
@@ -120,6 +146,75 @@ def evaluate_custom(
             error,
         )
         return math.nan
+
+
+def measure(metric: CustomMetric, module: nn.Module) -> object:
+    """Call the metric's function on ``module`` without building a graph.
+
+    Grad mode is a per-thread setting, so this runs in the thread that
+    makes the call.
+    """
+    with torch.no_grad():
+        return metric.function(module)
+
+
+def time_limit() -> float | None:
+    """Seconds that importing a metric file, or one call of a metric, may take.
+
+    Read from ``PHASEVIZ_METRIC_TIMEOUT`` at each use (300 by default); ``0``,
+    ``inf`` or ``none`` means no limit. A value that is not a number is
+    logged and the default used.
+    """
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip().lower()
+    if not text:
+        return DEFAULT_TIMEOUT
+    if text in ("0", "inf", "none", "off"):
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0 or math.isinf(seconds):
+        logger.warning(
+            "%s=%r is not a number of seconds; using %g",
+            TIMEOUT_VARIABLE,
+            text,
+            DEFAULT_TIMEOUT,
+        )
+        return DEFAULT_TIMEOUT
+    return seconds
+
+
+def call_with_time_limit(function: Callable[[], T], seconds: float | None) -> T:
+    """``function()``, run in a daemon thread that is given ``seconds`` to finish.
+
+    Whatever it raises is raised here. On timeout the thread is abandoned:
+    it runs on in the background, and what it returns is dropped.
+
+    Args:
+        function: The call to make.
+        seconds: The time limit; None waits as long as it takes.
+
+    Raises:
+        MetricTimeout: It did not finish in time.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(function())
+        except BaseException as error:  # handed to the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=run, name="phaseviz-custom-metric", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise MetricTimeout(math.inf if seconds is None else seconds)
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def as_number(raw: object) -> float:
@@ -168,10 +263,20 @@ def _import(path: Path, source: bytes, source_hash: str) -> ModuleType:
     module = ModuleType(name)
     module.__file__ = str(path)
     sys.modules[name] = module
+    limit = time_limit()
     try:
-        exec(compile(source, str(path), "exec"), module.__dict__)
+        code = compile(source, str(path), "exec")
+        call_with_time_limit(lambda: exec(code, module.__dict__), limit)
+    except MetricTimeout as error:
+        sys.modules.pop(name, None)
+        raise MetricFileError(
+            path,
+            f"importing it did not finish within {error.seconds:g} s",
+            f"make importing it quick (no training or downloads at import), or "
+            f"raise {TIMEOUT_VARIABLE}",
+        ) from None
     except (Exception, SystemExit) as error:
-        del sys.modules[name]
+        sys.modules.pop(name, None)
         raise MetricFileError(
             path,
             f"importing it failed: {type(error).__name__}: {error}",

@@ -154,6 +154,10 @@ class CleanupServer:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connections beyond it, and each dropped
+    # one waits a second to try again: a burst from another local process
+    # would stall the user's own page for seconds.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -170,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     _routes = {PAGE_PATH: "GET", CLOSE_PATH: "POST"}
+    # A client that connects and then says nothing gives up its thread.
+    timeout = 30
 
     def do_GET(self) -> None:
         """Answer a GET: the page."""
