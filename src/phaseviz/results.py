@@ -48,6 +48,8 @@ class RunResults:
         errors: metric key -> checkpoint index -> error message.
         device: The device the values were computed on.
         compute_seconds: Wall time spent computing (cache hits cost nothing).
+        approximate: Keys of the metrics whose values are estimates
+            (``--spectral fast``); their titles end in " (approx.)".
     """
 
     run: Run
@@ -57,6 +59,7 @@ class RunResults:
     errors: dict[str, dict[int, str]] = field(default_factory=dict)
     device: str = "cpu"
     compute_seconds: float = 0.0
+    approximate: set[str] = field(default_factory=set)
 
     def add(
         self,
@@ -78,8 +81,14 @@ class RunResults:
 
     @property
     def metrics(self) -> list[str]:
-        """The keys of the metrics that have at least one value."""
-        return list(self.values)
+        """The keys of the metrics that have at least one value.
+
+        In the order of ``titles`` (the order they were asked for), so the
+        same request gives the same order whether values came from the
+        cache or were computed.
+        """
+        ordered = [key for key in self.titles if key in self.values]
+        return ordered + [key for key in self.values if key not in self.titles]
 
     def series(self, metric: str) -> tuple[list[int], list[float]]:
         """The steps and values of ``metric`` computed so far, in step order."""
@@ -96,13 +105,16 @@ class RunResults:
     def records(self, per_layer: bool = False) -> list[Value]:
         """Every value as a flat record, ordered by checkpoint, then metric.
 
+        Metrics come in the order of :attr:`metrics`.
+
         Args:
             per_layer: Also give one record per layer for metrics that have
                 per-layer values.
         """
         records: list[Value] = []
         for index, checkpoint in enumerate(self.run.checkpoints):
-            for metric, by_index in self.values.items():
+            for metric in self.metrics:
+                by_index = self.values[metric]
                 if index in by_index:
                     records.append(
                         self._value(

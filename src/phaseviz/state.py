@@ -78,7 +78,7 @@ def load_state(directory: Path | None = None) -> RunState:
         raise StateError(
             f"no run loaded in {path.parent}: run phaseviz load-dir first"
         ) from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise StateError(
             f"{path}: cannot be read ({error}); run phaseviz load-dir again"
         ) from None

@@ -16,9 +16,13 @@ def two_runs() -> list[RunResults]:
     return two_runs_results()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's headless Chromium, driven by playwright."""
+    """Debian's headless Chromium, driven by playwright.
+
+    Module-scoped: playwright's sync API holds an event loop while it is
+    open, which would clash with the asyncio tests of the terminal app.
+    """
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
