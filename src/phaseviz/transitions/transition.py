@@ -18,6 +18,9 @@ class Transition:
         after: The metric's typical value just after the change.
         kind: ``level`` (a jump), ``slope`` (a change of rate) or
             ``relative`` (the threshold rule).
+        slope_before: The fitted rate of change, in metric units per step,
+            just before the change; None where the detector fits no slope.
+        slope_after: The fitted rate of change just after the change.
     """
 
     step: int
@@ -26,6 +29,8 @@ class Transition:
     before: float
     after: float
     kind: str = "level"
+    slope_before: float | None = None
+    slope_after: float | None = None
 
 
 @dataclass(frozen=True)
