@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,ray]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -27,6 +27,10 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/metrics_bench.py
 	$(BIN)/python benchmarks/transitions_eval.py
+	$(BIN)/python benchmarks/scale_bench.py
+
+soak: $(STAMP)
+	$(BIN)/python -m pytest tests/reliability -m soak -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ from phaseviz.tui.computation import Job, compute
 from phaseviz.tui.messages import ComputeEnded, ComputeProgress, ValuesArrived
 from phaseviz.tui.widgets.chart_grid import ChartGrid
 
-from conftest import SIZE, STEPS, notifications, settle
+from tui_support import SIZE, STEPS, notifications, settle
 
 
 async def test_a_failing_custom_metric_shows_in_its_pane_and_once_as_a_notice(
@@ -36,7 +36,7 @@ async def test_a_failing_custom_metric_shows_in_its_pane_and_once_as_a_notice(
 async def test_a_corrupt_checkpoint_is_reported_and_the_rest_computed(
     make_app, tmp_path
 ):
-    from conftest import write_run
+    from tui_support import write_run
 
     run = write_run(tmp_path / "runC", corrupt=True)
     app = make_app([run], metrics=["l2"])

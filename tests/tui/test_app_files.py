@@ -10,7 +10,7 @@ from phaseviz.tui import computation
 from phaseviz.tui.screens.path_input import PathInput
 from phaseviz.tui.widgets.sidebar import MetricList
 
-from conftest import SIZE, STEPS, notifications, settle, state_dict
+from tui_support import SIZE, STEPS, notifications, settle, state_dict
 
 
 async def type_path(pilot, path) -> None:

@@ -16,7 +16,7 @@ from phaseviz.tui.widgets.layer_view import LayerView
 from phaseviz.tui.widgets.sidebar import MetricList
 from phaseviz.tui.widgets.values_table import ValuesTable
 
-from conftest import SIZE, STEPS, l2_norm, notifications, settle
+from tui_support import SIZE, STEPS, l2_norm, notifications, settle
 
 
 async def test_space_toggles_the_highlighted_metric_and_computes_it(make_app, run_dir):

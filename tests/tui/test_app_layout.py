@@ -6,7 +6,7 @@ from phaseviz.tui.widgets.chart_pane import ChartPane
 from phaseviz.tui.widgets.layer_view import LayerView
 from phaseviz.tui.widgets.values_table import ValuesTable
 
-from conftest import SIZE, STEPS, settle, write_run
+from tui_support import SIZE, STEPS, settle, write_run
 
 
 async def test_several_runs_share_each_pane_in_distinct_styles(make_app, tmp_path):

@@ -10,7 +10,7 @@ from phaseviz.tui.widgets.run_header import RunHeader
 from phaseviz.tui.widgets.sidebar import MetricInfo, MetricList
 from phaseviz.tui.widgets.values_table import ValuesTable
 
-from conftest import SIZE, STEPS, accuracy_at, l2_norm, settle
+from tui_support import SIZE, STEPS, accuracy_at, l2_norm, settle
 
 
 async def test_opening_a_run_charts_the_defaults_under_a_header(make_app, run_dir):

@@ -5,7 +5,7 @@ from phaseviz.engine import available_metrics
 from phaseviz.metrics import BUILTIN, recorded_metric
 from phaseviz.tui.session import Session, default_metrics
 
-from conftest import STEPS, write_run
+from tui_support import STEPS, write_run
 
 
 def test_defaults_add_a_recorded_test_accuracy_over_other_accuracies():

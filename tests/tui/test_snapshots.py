@@ -4,7 +4,7 @@ Regenerate after an intended change with ``pytest tests/tui --snapshot-update``
 and look at the report before committing the new files.
 """
 
-from conftest import SIZE, settle
+from tui_support import SIZE, settle
 
 METRICS = ["l2", "effective_rank", "recorded.test_acc"]
 

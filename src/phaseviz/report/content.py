@@ -84,6 +84,10 @@ class ReportContent:
         agreements: Where metrics of a run agree, ranked within each run.
         metrics_csv: The long-form CSV of every value, as written to disk.
         detector: The transition detector's name.
+        log_steps: Draw the charts on a log step axis at first: every run's
+            checkpoints are spaced evenly in log(step).
+        step_offset: The c of a log axis drawn at step + c, so a run that
+            starts at step 0 fits on it; 0 when every step is positive.
     """
 
     metrics: list[str]
@@ -95,6 +99,8 @@ class ReportContent:
     agreements: list[AgreementRow] = field(default_factory=list)
     metrics_csv: str = ""
     detector: str = "default"
+    log_steps: bool = False
+    step_offset: float = 0.0
 
     def transitions_of(self, metric: str) -> list[TransitionRow]:
         """The transitions of ``metric`` in every run."""
@@ -155,7 +161,30 @@ def collect_report(
     buffer = io.StringIO()
     write_metrics_csv(results, buffer)
     content.metrics_csv = buffer.getvalue()
+    content.log_steps, content.step_offset = step_axis([r.run.steps for r in results])
     return content
+
+
+def step_axis(runs_steps: Sequence[Sequence[int]]) -> tuple[bool, float]:
+    """Whether to chart steps on a log axis, and the offset c of step + c there.
+
+    Log when every run's checkpoints are spaced evenly in log(step), as the
+    transition detectors decide it
+    (:func:`~phaseviz.transitions.coordinates.choose_axis`). The offset
+    comes from all runs' steps together, so one axis fits every run.
+    """
+    import numpy as np
+
+    from phaseviz.transitions.coordinates import choose_axis, log_offset
+
+    steps = sorted({step for run in runs_steps for step in run})
+    if not steps:
+        return False, 0.0
+    log = all(
+        choose_axis(np.array(sorted(set(run)), dtype=float)) == "log"
+        for run in runs_steps
+    )
+    return log, float(log_offset(np.array(steps, dtype=float)))
 
 
 def _add_run(

@@ -76,6 +76,8 @@ def _header(content: ReportContent, names: str) -> str:
         'aria-label="Chart view">'
         '<button id="view-individual" aria-pressed="true">Individual charts</button>'
         '<button id="view-overlay" aria-pressed="false">Overlay</button></span>\n'
+        f'<button id="axis-log" aria-pressed="{str(content.log_steps).lower()}" '
+        'title="Every chart against log(step) or step">log step</button>\n'
         '<span class="spacer"></span>\n'
         '<button id="download-csv">Download metrics CSV</button>\n'
         '<button id="download-transitions">Download transitions CSV</button>\n'
@@ -135,9 +137,9 @@ def _charts_section(content: ReportContent) -> str:
     )
     return (
         '<section id="charts">\n<h2>Metrics</h2>\n'
-        '<p class="note" id="charts-note">x is the training step. Dotted '
-        "vertical lines and open diamonds mark transitions. Click a chart to "
-        "expand it; Escape closes it.</p>\n"
+        '<p class="note" id="charts-note">x is the training step'
+        f"{_axis_note(content)}. Dotted vertical lines and open diamonds mark "
+        "transitions. Click a chart to expand it; Escape closes it.</p>\n"
         f'<div class="picker" role="group" aria-label="Metrics shown">{picker}</div>\n'
         f'<div id="individual" class="grid">\n{cards}</div>\n'
         '<div id="overlay" hidden>\n<p class="note">Each metric is scaled to '
@@ -148,6 +150,21 @@ def _charts_section(content: ReportContent) -> str:
         '<div class="overlay-chart" id="overlay-chart"></div>\n</div>\n'
         "</section>\n"
     )
+
+
+def _axis_note(content: ReportContent) -> str:
+    spacing = (
+        "; the checkpoints are spaced evenly in log(step), so it starts on a log scale"
+        if content.log_steps
+        else ""
+    )
+    shift = (
+        f"; on the log scale points sit at step + {content.step_offset:g}, so "
+        "step 0 fits, and ticks and hover give the real step"
+        if content.step_offset
+        else ""
+    )
+    return f" (“log step” switches every chart to a log scale{spacing}{shift})"
 
 
 def _transitions_section(content: ReportContent) -> str:
@@ -248,6 +265,7 @@ def _payload(content: ReportContent) -> dict[str, object]:
     transitions_csv = io.StringIO()
     write_transitions_csv(content.transitions, transitions_csv)
     return {
+        "axis": {"log": content.log_steps, "offset": content.step_offset},
         "runs": [
             {"name": r.name, "color": r.color, "dash": r.dash} for r in content.runs
         ],

@@ -1,5 +1,9 @@
 """The report page's script: draws the charts from the data embedded in the page.
 
+On the log step axis each point is drawn at step + c, where c (0 unless a
+run starts at step 0) comes with the data; ticks and hover give the real
+step.
+
 Every string that came from a user (run, metric, checkpoint names) reaches
 the DOM through ``textContent`` or, for plotly, which reads a subset of HTML
 in labels, through ``esc``.
@@ -14,6 +18,8 @@ PAGE_JS = r"""
   data.runs.forEach(function (run) { styles[run.name] = run; });
   var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
   var current = null;
+  var logAxis = Boolean(data.axis.log);
+  var OFFSET = Number(data.axis.offset) || 0;
 
   function esc(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;")
@@ -34,13 +40,46 @@ PAGE_JS = r"""
     return String(Number(value.toPrecision(8)));
   }
 
+  function xOf(step) {
+    return logAxis ? step + OFFSET : step;
+  }
+
+  function logTicks() {
+    // Round steps (0, then 1, 2, 5 × 10^k) placed at step + c, so a shifted
+    // axis is still labelled with the steps themselves.
+    var last = 0;
+    Object.keys(data.series).forEach(function (key) {
+      data.series[key].forEach(function (series) {
+        series.steps.forEach(function (step) { last = Math.max(last, step); });
+      });
+    });
+    var steps = [0];
+    for (var power = 1; power <= last * 10; power *= 10) {
+      [1, 2, 5].forEach(function (m) {
+        if (m * power <= last * 2) { steps.push(m * power); }
+      });
+    }
+    // Ticks closer than a fifth of a decade would print over each other.
+    var kept = [];
+    steps.forEach(function (step) {
+      var previous = kept[kept.length - 1];
+      if (previous === undefined ||
+          Math.log10(xOf(step)) - Math.log10(xOf(previous)) >= 0.2) {
+        kept.push(step);
+      }
+    });
+    return { tickmode: "array", tickvals: kept.map(xOf),
+             ticktext: kept.map(function (s) { return shown(s); }) };
+  }
+
   function valueAt(series, step) {
     var i = series.steps.indexOf(step);
     return i < 0 ? null : plotted(series.values[i]);
   }
 
   function marker(x, color, dash) {
-    return { type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+    return { type: "line", xref: "x", yref: "paper", x0: xOf(x), x1: xOf(x),
+             y0: 0, y1: 1,
              line: { color: color, width: 1.5, dash: dash }, opacity: 0.7 };
   }
 
@@ -50,16 +89,18 @@ PAGE_JS = r"""
       return y === null ? null : scale(y);
     });
     return {
-      type: "scatter", mode: "markers", x: marks.map(function (t) { return t.step; }),
+      type: "scatter", mode: "markers",
+      x: marks.map(function (t) { return xOf(t.step); }),
       y: ys, name: "transitions · " + esc(series.run), legendgroup: esc(series.run),
       showlegend: false,
       marker: { symbol: "diamond-open", size: 12, color: color, line: { width: 2 } },
       customdata: marks.map(function (t) {
         return [esc(series.run), esc(t.checkpoint), shown(t.before), shown(t.after),
-                shown(t.score), esc(t.kind), esc(metric.title)];
+                shown(t.score), esc(t.kind), esc(metric.title), t.step];
       }),
       hovertemplate: "<b>transition</b> · %{customdata[6]}<br>%{customdata[0]}" +
-        "<br>step %{x} (%{customdata[1]})<br>%{customdata[2]} → %{customdata[3]}" +
+        "<br>step %{customdata[7]} (%{customdata[1]})" +
+        "<br>%{customdata[2]} → %{customdata[3]}" +
         "<br>%{customdata[5]}, score %{customdata[4]}<extra></extra>"
     };
   }
@@ -67,7 +108,7 @@ PAGE_JS = r"""
   function lineTrace(metric, series, name, color, dash, scale) {
     return {
       type: "scatter", mode: series.steps.length > 80 ? "lines" : "lines+markers",
-      name: name, legendgroup: esc(series.run), x: series.steps,
+      name: name, legendgroup: esc(series.run), x: series.steps.map(xOf),
       y: series.values.map(function (v) {
         var y = plotted(v);
         return y === null ? null : scale(y);
@@ -75,10 +116,10 @@ PAGE_JS = r"""
       line: { color: color, dash: dash, width: 2 }, marker: { size: 5, color: color },
       customdata: series.values.map(function (v, i) {
         return [esc(series.run), esc(series.checkpoints[i]), shown(v),
-                esc(metric.title)];
+                esc(metric.title), series.steps[i]];
       }),
       hovertemplate: "%{customdata[3]}: <b>%{customdata[2]}</b><br>" +
-        "%{customdata[0]} · step %{x}<br>%{customdata[1]}<extra></extra>"
+        "%{customdata[0]} · step %{customdata[4]}<br>%{customdata[1]}<extra></extra>"
     };
   }
 
@@ -150,13 +191,18 @@ PAGE_JS = r"""
       font: { family: FONT, size: 12 }, margin: { l: 64, r: 16, t: 14, b: 44 },
       paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", hovermode: "closest",
       showlegend: figure.overlay || data.runs.length > 1, legend: legend,
-      xaxis: { title: { text: "step" }, type: "linear", zeroline: false,
+      xaxis: { title: { text: logAxis ? "step (log scale)" : "step" },
+               type: logAxis ? "log" : "linear", zeroline: false,
                gridcolor: "#e6e9ed", fixedrange: !detailed },
       yaxis: { title: { text: esc(figure.yTitle) }, zeroline: false,
                gridcolor: "#e6e9ed", fixedrange: !detailed },
       shapes: figure.shapes, dragmode: detailed ? "zoom" : false
     };
     if (figure.overlay) { result.yaxis.range = [-0.05, 1.05]; }
+    if (logAxis && OFFSET > 0) {
+      Object.assign(result.xaxis, logTicks());
+      result.xaxis.title.text = "step (log scale, drawn at step + " + OFFSET + ")";
+    }
     return result;
   }
 
@@ -197,12 +243,12 @@ PAGE_JS = r"""
   var modal = document.getElementById("modal");
   var modalChart = document.getElementById("modal-chart");
 
-  function openModal(figure) {
-    current = figure;
-    document.getElementById("modal-title").textContent = figure.title;
+  function openModal(build) {
+    current = build;
+    document.getElementById("modal-title").textContent = build().title;
     modal.hidden = false;
     document.body.dataset.expanded = "true";
-    draw(modalChart, figure, true);
+    draw(modalChart, build(), true);
     document.getElementById("modal-close").focus();
   }
 
@@ -218,23 +264,42 @@ PAGE_JS = r"""
     return event.target.closest && event.target.closest(".legend, .modebar");
   }
 
+  function cardMetric(card) {
+    return data.metrics[Number(card.dataset.index)];
+  }
+
+  function listenToCards() {
+    document.querySelectorAll("figure.card").forEach(function (card) {
+      var build = function () { return metricFigure(cardMetric(card)); };
+      var div = card.querySelector(".chart");
+      div.addEventListener("click", function (event) {
+        if (!clickedPlotControl(event)) { openModal(build); }
+      });
+      card.querySelector("button.expand").addEventListener("click", function () {
+        openModal(build);
+      });
+      card.querySelector("button.png").addEventListener("click", function () {
+        downloadPng(div, build());
+      });
+    });
+  }
+
   function drawCards() {
     var drawing = [];
     document.querySelectorAll("figure.card").forEach(function (card) {
-      var metric = data.metrics[Number(card.dataset.index)];
-      var figure = metricFigure(metric);
       var div = card.querySelector(".chart");
-      drawing.push(draw(div, figure, false));
-      div.addEventListener("click", function (event) {
-        if (!clickedPlotControl(event)) { openModal(figure); }
-      });
-      card.querySelector("button.expand").addEventListener("click", function () {
-        openModal(figure);
-      });
-      card.querySelector("button.png").addEventListener("click", function () {
-        downloadPng(div, figure);
-      });
+      drawing.push(draw(div, metricFigure(cardMetric(card)), false));
     });
+    return Promise.all(drawing);
+  }
+
+  function setLogAxis(log) {
+    logAxis = log;
+    document.getElementById("axis-log").setAttribute("aria-pressed", String(log));
+    document.body.dataset.axis = log ? "log" : "linear";
+    var drawing = [drawCards()];
+    if (document.body.dataset.view === "overlay") { drawing.push(drawOverlay()); }
+    if (current) { drawing.push(draw(modalChart, current(), true)); }
     return Promise.all(drawing);
   }
 
@@ -290,15 +355,21 @@ PAGE_JS = r"""
   });
   document.getElementById("download-transitions")
     .addEventListener("click", function () { downloadText(data.csv.transitions); });
+  document.getElementById("axis-log").addEventListener("click", function () {
+    delete document.body.dataset.ready;
+    setLogAxis(!logAxis).then(function () { document.body.dataset.ready = "true"; });
+  });
   overlayDiv.addEventListener("click", function (event) {
-    if (!clickedPlotControl(event)) { openModal(overlayFigure(selectedKeys())); }
+    if (!clickedPlotControl(event)) {
+      openModal(function () { return overlayFigure(selectedKeys()); });
+    }
   });
   document.getElementById("overlay-png").addEventListener("click", function () {
     downloadPng(overlayDiv, overlayFigure(selectedKeys()));
   });
   document.getElementById("modal-close").addEventListener("click", closeModal);
   document.getElementById("modal-png").addEventListener("click", function () {
-    if (current) { downloadPng(modalChart, current); }
+    if (current) { downloadPng(modalChart, current()); }
   });
   modal.addEventListener("click", function (event) {
     if (event.target === modal) { closeModal(); }
@@ -308,11 +379,14 @@ PAGE_JS = r"""
   });
 
   document.body.dataset.view = "individual";
+  document.body.dataset.axis = logAxis ? "log" : "linear";
+  document.getElementById("axis-log").setAttribute("aria-pressed", String(logAxis));
   if (typeof Plotly === "undefined") {
     document.getElementById("charts-note").textContent =
       "The charting library did not load; the tables below still hold the data.";
     return;
   }
+  listenToCards();
   drawCards().then(function () { document.body.dataset.ready = "true"; });
 })();
 """

@@ -38,7 +38,7 @@ def write_pngs(content: ReportContent, out_dir: Path) -> list[Path]:
     paths: list[Path] = []
     for key in content.metrics:
         figure = Figure(figsize=(8, 4.5), dpi=120, layout="constrained")
-        _draw_metric(figure.add_subplot(), content, key)
+        draw_metric(figure.add_subplot(), content, key)
         path = _free_path(out_dir, _file_name(key), paths)
         figure.savefig(path)
         logger.debug("metric %s: chart written to %s", key, path)
@@ -46,7 +46,11 @@ def write_pngs(content: ReportContent, out_dir: Path) -> list[Path]:
     return paths
 
 
-def _draw_metric(axes: Axes, content: ReportContent, key: str) -> None:
+def draw_metric(axes: Axes, content: ReportContent, key: str) -> None:
+    """Draw metric ``key`` of every run, and its transitions, on ``axes``.
+
+    The step axis is logarithmic when ``content.log_steps`` says so.
+    """
     title = content.titles[key]
     for series in content.series[key]:
         style = content.style_of(series.run)
@@ -76,11 +80,25 @@ def _draw_metric(axes: Axes, content: ReportContent, key: str) -> None:
         )
 
     axes.set_title(f"{title} ({key})" if title != key else title)
-    axes.set_xlabel("step")
+    axes.set_xlabel("step (log scale)" if content.log_steps else "step")
+    if content.log_steps:
+        _log_scale(axes, content)
     axes.set_ylabel(title)
     axes.grid(True, color="#e6e9ed")
     if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize="small")
+
+
+def _log_scale(axes: Axes, content: ReportContent) -> None:
+    """A log step axis; symlog, linear below the first positive step, for step 0."""
+    if not content.step_offset:
+        axes.set_xscale("log")
+        return
+    positive = [
+        s for series in content.series.values() for r in series for s in r.steps
+    ]
+    first = min((s for s in positive if s > 0), default=1)
+    axes.set_xscale("symlog", linthresh=first)
 
 
 def _plottable(series: Series) -> list[float]:

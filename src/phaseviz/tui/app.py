@@ -386,6 +386,12 @@ class PhasevizApp(App[None]):
         self.session.timeline.reset()
         self.redraw()
 
+    def action_toggle_log_axis(self) -> None:
+        """Switch every chart between a linear and a log step axis."""
+        log = self.session.toggle_log_axis()
+        self.notices.tell(f"Step axis: {'log' if log else 'linear'}")
+        self.redraw()
+
     def action_cycle_detector(self) -> None:
         """Use the next transition detector."""
         from phaseviz.transitions import DETECTORS

@@ -79,6 +79,14 @@ BINDINGS = [
         tooltip="Show every step again",
     ),
     Binding(
+        "x",
+        "toggle_log_axis",
+        "Log step",
+        id="toggle_log_axis",
+        tooltip="Switch every chart between a linear and a log step axis "
+        "(log is chosen at start for log-spaced checkpoints)",
+    ),
+    Binding(
         "o",
         "overlay",
         "Overlay",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from phaseviz.checkpoints.run import Run
 from phaseviz.results import RunResults
 from phaseviz.tui.series import is_finite, is_flat
+from phaseviz.tui.step_axis import log_spaced
 from phaseviz.tui.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -77,7 +78,12 @@ class Session:
         self.add_metrics(available)
         self.selected = [key for key in selected if key in self.catalogue]
         self.detector = detector
-        self.timeline = Timeline(step for run in self.runs for step in run.steps)
+        self.timeline = Timeline(
+            (step for run in self.runs for step in run.steps),
+            log=log_spaced(run.steps for run in self.runs),
+        )
+        # Until the user picks an axis, it follows the runs as they grow.
+        self._axis_chosen = False
         self.unreadable: set[tuple[int, int]] = set()
         self._versions: dict[tuple[int, str], int] = {}
         self._transitions: dict[tuple[int, str, str], tuple[int, list[Transition]]] = {}
@@ -123,6 +129,16 @@ class Session:
             return False
         self.selected.append(key)
         return True
+
+    def toggle_log_axis(self) -> bool:
+        """Switch every chart between a linear and a log step axis.
+
+        Returns:
+            True when the charts are now on the log axis.
+        """
+        self.timeline.log = not self.timeline.log
+        self._axis_chosen = True
+        return self.timeline.log
 
     def record(
         self,
@@ -241,6 +257,8 @@ class Session:
         self.runs[run_index] = run
         self.results[run_index] = results
         self.timeline.set_steps(step for each in self.runs for step in each.steps)
+        if not self._axis_chosen:
+            self.timeline.log = log_spaced(each.steps for each in self.runs)
         for metric in results.values:
             self._touch(run_index, metric)
 

@@ -1,4 +1,8 @@
-"""A plotext chart of values against step, with vertical rules."""
+"""A plotext chart of values against step, with vertical rules.
+
+The x axis is the step or, on a log step axis, log10(step + c); the ticks
+are labelled with steps either way.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,13 @@ from textual_plotext import PlotextPlot
 
 from phaseviz.tui.series import (
     FLAT,
-    format_step,
     format_tick,
     is_finite,
     nice_ticks,
     segments,
     within,
 )
+from phaseviz.tui.step_axis import StepAxis
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class MetricChart(PlotextPlot):
         self._rules: list[Rule] = []
         self._span: tuple[int, int] = (0, 0)
         self._y_range: tuple[float, float] | None = None
+        self._axis = StepAxis()
 
     def draw(
         self,
@@ -80,6 +85,7 @@ class MetricChart(PlotextPlot):
         rules: Sequence[Rule],
         span: tuple[int, int],
         y_range: tuple[float, float] | None = None,
+        axis: StepAxis | None = None,
     ) -> None:
         """Show ``lines`` and ``rules`` between the steps of ``span``.
 
@@ -88,11 +94,12 @@ class MetricChart(PlotextPlot):
             rules: Vertical lines; drawn under the series so values stay visible.
             span: The first and last step on the x axis.
             y_range: A fixed y axis, as for normalised values; else fitted.
+            axis: Linear or log step; linear when None.
         """
-        figure = (list(lines), list(rules), span, y_range)
-        if figure == (self._lines, self._rules, self._span, self._y_range):
+        figure = (list(lines), list(rules), span, y_range, axis or StepAxis())
+        if figure == (self._lines, self._rules, self._span, self._y_range, self._axis):
             return
-        self._lines, self._rules, self._span, self._y_range = figure
+        self._lines, self._rules, self._span, self._y_range, self._axis = figure
         self.refresh()
 
     @property
@@ -110,6 +117,11 @@ class MetricChart(PlotextPlot):
         """The steps at the chart's left and right edge."""
         return self._span
 
+    @property
+    def axis(self) -> StepAxis:
+        """How steps map to x coordinates now."""
+        return self._axis
+
     def render(self) -> RenderResult:
         """Lay the figure out for the widget's current size, then render it."""
         try:
@@ -125,26 +137,28 @@ class MetricChart(PlotextPlot):
     def _build(self) -> None:
         plt = self.plt
         plt.clear_figure()
+        axis = self._axis
         low, high = self._span
         visible = [within(line.steps, line.values, low, high) for line in self._lines]
         bottom, top = self._y_range or _fit([v for _, vs in visible for v in vs])
 
         for rule in self._rules:
             if low <= rule.step <= high:
-                plt.plot(
-                    [rule.step] * 2, [bottom, top], marker=rule.marker, color=rule.color
-                )
+                x = axis.x(rule.step)
+                plt.plot([x, x], [bottom, top], marker=rule.marker, color=rule.color)
         for line, (steps, values) in zip(self._lines, visible, strict=True):
             for xs, ys in segments(steps, values):
-                plt.plot(xs, ys, marker=line.marker, color=line.color)
+                plt.plot(
+                    [axis.x(s) for s in xs], ys, marker=line.marker, color=line.color
+                )
 
         # A little room either side keeps a cursor on the first or last step
         # off the chart's frame.
-        margin = (high - low) * 0.02 or 0.5
-        plt.xlim(low - margin, high + margin)
+        left, right = axis.x(low), axis.x(high)
+        margin = (right - left) * 0.02 or 0.5
+        plt.xlim(left - margin, right + margin)
         plt.ylim(bottom, top)
-        ticks = nice_ticks(low, high, max(2, self.size.width // 12))
-        plt.xticks(ticks, [format_step(t) for t in ticks])
+        plt.xticks(*axis.ticks(low, high, max(2, self.size.width // 12)))
         plt.yticks(*_y_ticks(bottom, top, rows=self.size.height - 1))
         # The pane's border frames the chart; plotext's own frame would take
         # two of the few rows a pane has.
@@ -152,7 +166,7 @@ class MetricChart(PlotextPlot):
         if not any(values for _, values in visible):
             plt.text(
                 "no values yet",
-                (low + high) / 2,
+                (left + right) / 2,
                 (bottom + top) / 2,
                 alignment="center",
             )

@@ -73,6 +73,7 @@ class ChartPane(Vertical, can_focus=True):
             chart_lines(session, self.metric),
             chart_rules(session, self.metric),
             session.timeline.span,
+            axis=session.timeline.axis,
         )
         self.query_one(".legend", Caption).show(legend(session, self.metric))
         self._show_errors(session)

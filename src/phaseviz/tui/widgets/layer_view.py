@@ -65,7 +65,7 @@ class LayerView(Vertical, can_focus=True):
         step = session.timeline.cursor_step
         rules = [] if step is None else [Rule(step, CURSOR_COLOR, CURSOR_MARKER)]
         self.query_one(MetricChart).draw(
-            lines, rules, session.timeline.span, (0.0, 1.0)
+            lines, rules, session.timeline.span, (0.0, 1.0), session.timeline.axis
         )
         self.query_one(Caption).show(self._legend(session, ranked, step))
         self._fill_table(ranked)

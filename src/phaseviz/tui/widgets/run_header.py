@@ -23,5 +23,7 @@ class RunHeader(Caption):
         if session.timeline.zoomed:
             low, high = session.timeline.span
             text.append(f" (showing {low:,}–{high:,})", style="bold")
+        if session.timeline.log:
+            text.append(" · log step", style="bold")
         text.append(f" · {device} · detector {session.detector}")
         self.show(text)
