@@ -127,10 +127,7 @@ def main() -> None:
         print(f"  {name:34s} {seconds:8.3f} s")
     ours = timings["phaseviz, parallel"]
     naive_seconds = timings["naive (per metric, reloading)"]
-    print(
-        f"naive / phaseviz        {naive_seconds / ours:6.1f}x"
-        "   (target >= 10)"
-    )
+    print(f"naive / phaseviz        {naive_seconds / ours:6.1f}x   (target >= 10)")
     print(
         f"phaseviz / floor        {ours / timings['floor (read + one SVD pass)']:6.2f}x"
         "   (target <= 1.5)"
