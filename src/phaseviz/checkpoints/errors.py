@@ -25,16 +25,14 @@ class RunError(PhasevizError):
     exit_code = 3
 
 
-class CheckpointError(PhasevizError):
-    """A checkpoint file could not be read.
+class FileProblem(PhasevizError):
+    """A file of the user's cannot be used; the message starts with its path.
 
     Args:
         path: The file or folder concerned.
         reason: What went wrong.
         hint: What the user can do about it.
     """
-
-    exit_code = 4
 
     def __init__(self, path: Path | str, reason: str, hint: str = "") -> None:
         self.path = Path(path)
@@ -44,6 +42,12 @@ class CheckpointError(PhasevizError):
         if hint:
             message += f" ({hint})"
         super().__init__(message)
+
+
+class CheckpointError(FileProblem):
+    """A checkpoint file could not be read."""
+
+    exit_code = 4
 
 
 class UnsafeCheckpointError(CheckpointError):

@@ -6,9 +6,7 @@ in the user's own file, never in phaseviz.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from phaseviz.checkpoints.errors import PhasevizError
+from phaseviz.checkpoints.errors import FileProblem, PhasevizError
 
 
 class UnknownMetricError(PhasevizError):
@@ -31,22 +29,7 @@ class UnknownMetricError(PhasevizError):
         super().__init__(message)
 
 
-class MetricFileError(PhasevizError):
-    """A custom metric file cannot be used.
-
-    Args:
-        path: The file.
-        reason: What is wrong with it.
-        hint: What the user can do about it.
-    """
+class MetricFileError(FileProblem):
+    """A custom metric file cannot be used."""
 
     exit_code = 6
-
-    def __init__(self, path: Path | str, reason: str, hint: str = "") -> None:
-        self.path = Path(path)
-        self.reason = reason
-        self.hint = hint
-        message = f"{self.path}: {reason}"
-        if hint:
-            message += f" ({hint})"
-        super().__init__(message)
