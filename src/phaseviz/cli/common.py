@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,39 @@ TRUST = typer.Option(
 CACHE = typer.Option(True, "--cache/--no-cache", help="Use the results cache.")
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    """An option callback that accepts only ``choices``, as a usage error."""
+
+    def check(value: str) -> str:
+        if value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+EXECUTOR = typer.Option(
+    "local",
+    "--executor",
+    callback=_one_of("local", "ray"),
+    help="Where checkpoints are computed: local (this process) or ray (one Ray "
+    "task per checkpoint; needs pip install 'phaseviz[ray]').",
+)
+RAY_ADDRESS = typer.Option(
+    None,
+    "--ray-address",
+    help="The Ray cluster for --executor ray (default: $RAY_ADDRESS, else a Ray "
+    "instance started on this machine).",
+)
+SPECTRAL = typer.Option(
+    "exact",
+    "--spectral",
+    callback=_one_of("exact", "fast"),
+    help="exact: decompose every matrix; fast: estimate the spectral metrics "
+    "(titled '(approx.)', cached apart; accuracy in docs/scale.md).",
+)
+
+
 def compute_options(
     *,
     device: str = "cuda",
@@ -69,6 +102,9 @@ def compute_options(
     cache: bool = True,
     parallel: bool = True,
     per_layer: bool = True,
+    executor: str = "local",
+    ray_address: str | None = None,
+    spectral: str = "exact",
 ) -> ComputeOptions:
     """The engine options for what a command was given."""
     from phaseviz.checkpoints import ModelSpec
@@ -82,6 +118,9 @@ def compute_options(
         cache=cache,
         parallel=parallel,
         per_layer=per_layer,
+        executor=executor,
+        ray_address=ray_address,
+        spectral=spectral,
     )
 
 
@@ -120,6 +159,11 @@ def compute_with_progress(
 
     Checkpoints that cannot be read, metrics that fail and notices are
     printed above the bar as they happen; the run goes on.
+
+    Raises:
+        CheckpointError: Not one checkpoint of a run could be read now.
+        ModelError: Not one checkpoint of a run could be loaded into the
+            model class.
     """
     from phaseviz.checkpoints import discover_run
     from phaseviz.engine import compute_results
@@ -135,7 +179,33 @@ def compute_with_progress(
             task = progress.add_task(run.name, total=len(run.checkpoints))
             shown = _Shown(progress, task)
             results.append(compute_results(run, metrics, options, on_event=shown))
+            if shown.failures and not shown.completed:
+                raise _nothing_computed(run.path, options, shown.failures)
     return results
+
+
+def _nothing_computed(
+    run_path: Path, options: ComputeOptions, failures: list[str]
+) -> Exception:
+    """The error for a run whose every checkpoint failed to load.
+
+    An empty table with exit status 0 would pass for a result in a script.
+    """
+    from phaseviz.checkpoints.errors import CheckpointError, ModelError
+
+    first = failures[0]
+    if options.model is not None:
+        return ModelError(
+            f"{run_path}: not one of its {len(failures)} checkpoints could be "
+            f"loaded into the model class {options.model.path}; the first:\n"
+            f"  {first}"
+        )
+    return CheckpointError(
+        run_path,
+        f"not one of its {len(failures)} checkpoints could be read now; the "
+        f"first:\n  {first}\n",
+        "check that the files are still there and readable",
+    )
 
 
 def _progress() -> Progress:
@@ -172,6 +242,8 @@ class _Shown:
         self.progress = progress
         self.task = task
         self.failed: set[str] = set()
+        self.completed = 0
+        self.failures: list[str] = []
 
     def __call__(self, event: Event) -> None:
         from phaseviz.engine import (
@@ -184,7 +256,10 @@ class _Shown:
         print_ = self.progress.console.print
         if isinstance(event, CheckpointDone | CheckpointFailed):
             self.progress.update(self.task, completed=event.done)
-        if isinstance(event, CheckpointFailed):
+        if isinstance(event, CheckpointDone):
+            self.completed += 1
+        elif isinstance(event, CheckpointFailed):
+            self.failures.append(event.message)
             print_(f"[red]checkpoint skipped[/] {event.message}", highlight=False)
         elif isinstance(event, MetricFailed) and event.metric not in self.failed:
             self.failed.add(event.metric)

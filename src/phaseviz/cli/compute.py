@@ -12,14 +12,18 @@ from phaseviz.cli.common import (
     CACHE,
     CLASS_NAME,
     DEVICE,
+    EXECUTOR,
     EXIT_CODES_HELP,
     METRICS,
     METRICS_FILE,
     MODEL,
     PARALLEL,
+    RAY_ADDRESS,
+    SPECTRAL,
     TRUST,
     compute_options,
     compute_with_progress,
+    fail,
     reported_errors,
     start_logging,
 )
@@ -75,6 +79,9 @@ def compute(
     parallel: bool = PARALLEL,
     cache: bool = CACHE,
     trust: bool = TRUST,
+    executor: str = EXECUTOR,
+    ray_address: str = RAY_ADDRESS,
+    spectral: str = SPECTRAL,
 ) -> None:
     """Compute metrics for every checkpoint; print them as long-form CSV.
 
@@ -93,12 +100,28 @@ def compute(
         cache=cache,
         parallel=parallel,
         per_layer=per_layer,
+        executor=executor,
+        ray_address=ray_address,
+        spectral=spectral,
     )
     with reported_errors():
         results = compute_with_progress(run_dirs, metric_keys or "all", options)
 
     write = write_metrics_json if out and out.suffix == ".json" else write_metrics_csv
-    write(results, out if out else sys.stdout, per_layer=per_layer)
+    try:
+        write(results, out if out else sys.stdout, per_layer=per_layer)
+    except OSError as error:
+        kept = (
+            "they are in the results cache, so writing them elsewhere with --out "
+            "computes nothing again"
+            if cache
+            else "give another --out"
+        )
+        raise fail(
+            f"{out or 'stdout'}: cannot write the values ({error.strerror or error}); "
+            f"{kept}",
+            1,
+        ) from None
     if out:
         typer.echo(f"wrote {out}", err=True)
 

@@ -2,24 +2,24 @@
 
 The run is walked in step order. Values already in the results cache are
 reported first, at once; then each checkpoint that still misses a value is
-read once (the next one is read in the background while this one is
-computed) and every missing metric is computed from that one read.
+handed to an executor, which reads it once and computes every missing
+metric from that one read: here, reading the next checkpoint in the
+background meanwhile (:mod:`phaseviz.engine.executors.local`), or as a Ray
+task (:mod:`phaseviz.engine.executors.distributed`). Whatever the executor,
+each checkpoint's values are cached in one transaction and reported as the
+same events.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import torch
-
-from phaseviz.checkpoints import Checkpoint, ModelSpec, Run
+from phaseviz.checkpoints import Checkpoint, Run
 from phaseviz.engine.device import resolve_device
 from phaseviz.engine.events import (
     CheckpointDone,
@@ -29,59 +29,31 @@ from phaseviz.engine.events import (
     Notice,
     ValueComputed,
 )
+from phaseviz.engine.executors import Completed, Executor
 from phaseviz.engine.identity import (
-    REFERENCE,
+    APPROXIMATE_TITLE,
     builtin_identity,
     custom_identity,
+    is_approximate,
     model_suffix,
 )
-from phaseviz.engine.loading import LoadedParameters, ParameterLoader
+from phaseviz.engine.options import ComputeOptions
 from phaseviz.engine.plan import Plan, make_plan
-from phaseviz.engine.trajectory import References
-from phaseviz.engine.values import MetricOutcome, compute_builtin, compute_custom
+from phaseviz.engine.values import MetricOutcome
+from phaseviz.engine.work import CheckpointWork, Pending
 from phaseviz.store import ResultStore
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ComputeOptions:
-    """How a run is computed.
-
-    Attributes:
-        device: ``cuda`` (falls back to the CPU with a notice), ``cuda:N``
-            or ``cpu``.
-        model: The user's model class, or None to work from state dicts.
-        metric_files: Files of custom ``*_of_model`` metrics.
-        trust: Unpickle arbitrary objects in checkpoints.
-        cache: Read and write the results cache.
-        parallel: Read the next checkpoint while computing this one.
-        per_layer: Keep per-layer values.
-    """
-
-    device: str = "cuda"
-    model: ModelSpec | None = None
-    metric_files: tuple[Path, ...] = ()
-    trust: bool = False
-    cache: bool = True
-    parallel: bool = True
-    per_layer: bool = True
-
-
-@dataclass
-class _Pending:
-    """What is still to compute at one checkpoint, by metric identity."""
-
-    index: int
-    builtin: dict[str, str] = field(default_factory=dict)  # key -> identity
-    custom: dict[str, str] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.builtin or self.custom)
+__all__ = ["Computation", "ComputeOptions", "compute_run"]
 
 
 class Computation:
     """One computation of metrics over a run; iterate it for the events.
+
+    With ``options.spectral == "fast"`` the spectral metrics are estimates:
+    their keys are in :attr:`approximate` and their titles in the plan end
+    in " (approx.)".
 
     Args:
         run: The run.
@@ -89,9 +61,13 @@ class Computation:
         options: How to compute them.
         cancel: Set it to stop soon, between checkpoints.
 
+    Attributes:
+        approximate: Keys of the metrics whose values are estimates.
+
     Raises:
         DeviceError: ``options.device`` names no device of this machine.
         ModelError: The model file or class cannot be used.
+        ExecutorError: ``options.executor`` is ``ray`` and Ray is missing.
     """
 
     def __init__(
@@ -102,17 +78,33 @@ class Computation:
         cancel: threading.Event | None = None,
     ) -> None:
         self.run = run
-        self.plan = plan
         self.options = options
         self.cancel = cancel or threading.Event()
-        self.device, self._notice = resolve_device(options.device)
-        needs_tensors = bool(plan.builtin or plan.custom)
-        self._loader = (
-            ParameterLoader(options.model, options.trust) if needs_tensors else None
-        )
+        self.approximate = {
+            m.key for m in plan.builtin if is_approximate(m.key, options.spectral)
+        }
+        self.plan = _labelled(plan, self.approximate)
+        self._notice: str | None = None
+        self._executor = self._make_executor() if plan.builtin or plan.custom else None
+        if self._executor is None:
+            self.device, self._notice = resolve_device(options.device)
+        else:
+            self.device = self._executor.device
         self._suffix = model_suffix(options.model)
         self._store: ResultStore | None = None
         self._done = 0
+
+    def _make_executor(self) -> Executor:
+        if self.options.executor == "ray":
+            from phaseviz.engine.executors.distributed import RayExecutor
+
+            return RayExecutor(self.run, self.plan, self.options)
+
+        from phaseviz.engine.executors.local import LocalExecutor
+
+        device, self._notice = resolve_device(self.options.device)
+        work = CheckpointWork(self.options, self.plan.custom, device)
+        return LocalExecutor(self.run, work, self.options.parallel)
 
     @property
     def total(self) -> int:
@@ -132,7 +124,7 @@ class Computation:
                 self._store.close()
 
     def _open_store(self) -> Iterator[Event]:
-        if not self.options.cache or self._loader is None:
+        if not self.options.cache or self._executor is None:
             return
         try:
             self._store = ResultStore.for_run(self.run.path)
@@ -144,9 +136,9 @@ class Computation:
             logger.warning(message)
             yield Notice(message)
 
-    def _cached(self) -> Generator[Event, None, list[_Pending]]:
+    def _cached(self) -> Generator[Event, None, list[Pending]]:
         """Report recorded and cached values; return what is left to compute."""
-        pending: list[_Pending] = []
+        pending: list[Pending] = []
         for index, checkpoint in enumerate(self.run.checkpoints):
             if self.cancel.is_set():
                 return pending
@@ -163,12 +155,12 @@ class Computation:
                 )
         return pending
 
-    def _missing(self, index: int) -> _Pending:
+    def _missing(self, index: int) -> Pending:
         checkpoints = self.run.checkpoints
-        pending = _Pending(index)
+        pending = Pending(index)
         for metric in self.plan.builtin:
             pending.builtin[metric.key] = builtin_identity(
-                metric, index, checkpoints, self._suffix
+                metric, index, checkpoints, self._suffix, self.options.spectral
             )
         for custom in self.plan.custom:
             pending.custom[custom.key] = custom_identity(custom, self._suffix)
@@ -183,7 +175,7 @@ class Computation:
                 )
 
     def _from_store(
-        self, index: int, checkpoint: Checkpoint, missing: _Pending
+        self, index: int, checkpoint: Checkpoint, missing: Pending
     ) -> Iterator[Event]:
         if self._store is None or not missing:
             return
@@ -204,89 +196,43 @@ class Computation:
                 layers = hit.layers if self.options.per_layer else None
                 yield self._value(index, key, hit.value, layers, True)
 
-    def _compute(self, pending: list[_Pending]) -> Iterator[Event]:
-        if not pending or self._loader is None:
+    def _compute(self, pending: list[Pending]) -> Iterator[Event]:
+        executor = self._executor
+        if not pending or executor is None or self.cancel.is_set():
             return
-        references = References(self.run, self._load)
-        pool = ThreadPoolExecutor(1, "phaseviz-read") if self.options.parallel else None
         try:
-            upcoming = self._read(pool, pending[0].index)
-            for position, item in enumerate(pending):
-                if self.cancel.is_set():
-                    return
-                current = upcoming
-                if position + 1 < len(pending):
-                    upcoming = self._read(pool, pending[position + 1].index)
-                yield from self._compute_checkpoint(item, current, references)
+            for message in executor.start():
+                yield Notice(message)
+            self.device = executor.device
+            with contextlib.closing(executor.map(pending, self.cancel)) as results:
+                yield from self._results(results)
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            executor.close()
 
-    def _read(self, pool: ThreadPoolExecutor | None, index: int) -> Future:
-        checkpoint = self.run.checkpoints[index]
-        if pool is not None:
-            return pool.submit(self._load, checkpoint)
-        future: Future = Future()
-        try:
-            future.set_result(self._load(checkpoint))
-        except Exception as error:  # noqa: BLE001 - reported as CheckpointFailed
-            future.set_exception(error)
-        return future
-
-    def _load(self, checkpoint: Checkpoint) -> LoadedParameters:
-        assert self._loader is not None
-        return self._loader.load(checkpoint)
-
-    def _compute_checkpoint(
-        self, item: _Pending, read: Future, references: References
-    ) -> Iterator[Event]:
-        checkpoint = self.run.checkpoints[item.index]
-        start = time.perf_counter()
-        try:
-            loaded: LoadedParameters = read.result()
-        except Exception as error:  # noqa: BLE001 - any unreadable file is skipped
-            yield from self._failed_checkpoint(item.index, checkpoint, error)
-            return
-
-        references.keep(item.index, loaded)
-        outcomes = self._outcomes(item, loaded, references)
-        yield from self._save(item.index, checkpoint, item, outcomes)
-        self._done += 1
-        seconds = time.perf_counter() - start + loaded.seconds
-        yield CheckpointDone(
-            item.index, checkpoint, self._done, self.total, False, seconds
-        )
-
-    def _outcomes(
-        self, item: _Pending, loaded: LoadedParameters, references: References
-    ) -> dict[str, MetricOutcome]:
-        checkpoint = self.run.checkpoints[item.index]
-        trajectory = None
-        if any(key in REFERENCE for key in item.builtin):
-            trajectory = references.around(item.index, loaded, set(item.builtin))
-        with torch.inference_mode():
-            outcomes = compute_builtin(
-                checkpoint,
-                loaded.params,
-                list(item.builtin),
-                self.device,
-                self.options.per_layer,
-                trajectory,
+    def _results(self, results: Iterator[Completed]) -> Iterator[Event]:
+        for item, result in results:
+            checkpoint = self.run.checkpoints[item.index]
+            if isinstance(result, Exception):
+                yield from self._failed_checkpoint(item.index, checkpoint, result)
+                continue
+            yield from self._save(item.index, checkpoint, item, result.outcomes)
+            self._done += 1
+            yield CheckpointDone(
+                item.index, checkpoint, self._done, self.total, False, result.seconds
             )
-        custom = [m for m in self.plan.custom if m.key in item.custom]
-        outcomes.update(compute_custom(checkpoint, loaded, custom))
-        return outcomes
+            if self.cancel.is_set():
+                return
 
     def _save(
         self,
         index: int,
         checkpoint: Checkpoint,
-        item: _Pending,
+        item: Pending,
         outcomes: dict[str, MetricOutcome],
     ) -> Iterator[Event]:
         identities = {**item.builtin, **item.custom}
         rows = [
-            (identities[key], o.value, o.layers, o.error)
+            (identities[key], o.value, self._stored_layers(key, o), o.error)
             for key, o in outcomes.items()
             if o.cacheable
         ]
@@ -297,6 +243,20 @@ class Computation:
                 yield MetricFailed(index, checkpoint, key, outcome.error)
             else:
                 yield self._value(index, key, outcome.value, outcome.layers, False)
+
+    def _stored_layers(
+        self, key: str, outcome: MetricOutcome
+    ) -> dict[str, float] | None:
+        """Per-layer values to cache: none at all is stored as an empty dict.
+
+        A value without per-layer values (``step_distance`` at the first
+        checkpoint) must still count as having them, or every later run
+        would compute it again.
+        """
+        if outcome.layers is not None or not self.options.per_layer:
+            return outcome.layers
+        layered = any(m.key == key and m.per_layer for m in self.plan.builtin)
+        return {} if layered else None
 
     def _store_rows(self, checkpoint: Checkpoint, rows: list) -> Iterator[Event]:
         if self._store is None or not rows:
@@ -366,3 +326,16 @@ def compute_run(
     options = options or ComputeOptions()
     plan = make_plan(run, metrics, options.metric_files)
     return Computation(run, plan, options, cancel)
+
+
+def _labelled(plan: Plan, approximate: set[str]) -> Plan:
+    """The plan with " (approx.)" added to the titles of estimated metrics."""
+    if not approximate:
+        return plan
+    builtin = tuple(
+        dataclasses.replace(m, title=m.title + APPROXIMATE_TITLE)
+        if m.key in approximate
+        else m
+        for m in plan.builtin
+    )
+    return dataclasses.replace(plan, builtin=builtin)

@@ -33,13 +33,7 @@ def resolve_device(spec: str) -> tuple[torch.device, str | None]:
     Raises:
         DeviceError: The string is no device, or names a GPU that is absent.
     """
-    try:
-        device = torch.device(spec)
-    except (RuntimeError, ValueError) as error:
-        raise DeviceError(
-            f"--device {spec!r} is not a device: use cuda, cuda:N or cpu"
-        ) from error
-
+    device = parse_device(spec)
     if device.type != "cuda":
         return device, None
     if not torch.cuda.is_available():
@@ -54,3 +48,17 @@ def resolve_device(spec: str) -> tuple[torch.device, str | None]:
             f"cuda:{count - 1}"
         )
     return device, None
+
+
+def parse_device(spec: str) -> torch.device:
+    """``--device`` as a torch device, without asking whether it is here.
+
+    Raises:
+        DeviceError: The string is no device.
+    """
+    try:
+        return torch.device(spec)
+    except (RuntimeError, ValueError) as error:
+        raise DeviceError(
+            f"--device {spec!r} is not a device: use cuda, cuda:N or cpu"
+        ) from error

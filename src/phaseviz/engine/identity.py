@@ -2,8 +2,10 @@
 
 A cached value may be reused only while everything it was computed from is
 unchanged: the metric's definition (a version, or a custom metric's source),
-the model class that selected its parameters, and, for trajectory metrics,
-the checkpoint it is measured against.
+the model class that selected its parameters, for trajectory metrics the
+checkpoint it is measured against, and for spectral metrics whether the
+spectrum was decomposed exactly or estimated (``--spectral fast``), so exact
+and approximate values never stand in for each other.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from pathlib import Path
 
 from phaseviz.checkpoints import Checkpoint, ModelSpec
 from phaseviz.metrics import CustomMetric, Metric
+from phaseviz.metrics.plan import SPECTRAL_KEYS
+
+# Added to the title of a metric whose values ``--spectral fast`` estimates.
+APPROXIMATE_TITLE = " (approx.)"
 
 # Which other checkpoint each trajectory metric is measured against.
 REFERENCE = {
@@ -38,10 +44,25 @@ def model_suffix(model: ModelSpec | None) -> str:
 
 
 def builtin_identity(
-    metric: Metric, index: int, checkpoints: tuple[Checkpoint, ...], suffix: str
+    metric: Metric,
+    index: int,
+    checkpoints: tuple[Checkpoint, ...],
+    suffix: str,
+    spectral: str = "exact",
 ) -> str:
-    """The cache identity of a built-in metric at checkpoint ``index``."""
+    """The cache identity of a built-in metric at checkpoint ``index``.
+
+    Args:
+        metric: The metric.
+        index: The checkpoint's position in the run.
+        checkpoints: The run's checkpoints.
+        suffix: The model class's part, from :func:`model_suffix`.
+        spectral: The spectral method; ``fast`` marks a spectral metric's
+            values as estimates.
+    """
     identity = f"{metric.key}@v{metric.version}{suffix}"
+    if is_approximate(metric.key, spectral):
+        identity += "|spectral=fast"
     reference = REFERENCE.get(metric.key)
     if reference is None:
         return identity
@@ -64,3 +85,8 @@ def reference_index(key: str, index: int, count: int) -> int | None:
     if reference == "final":
         return count - 1
     return index - 1 if index > 0 else None
+
+
+def is_approximate(key: str, spectral: str) -> bool:
+    """Whether the values of metric ``key`` are estimates with this method."""
+    return spectral == "fast" and key in SPECTRAL_KEYS

@@ -1,4 +1,9 @@
-"""Reading one checkpoint into the parameters the metrics see."""
+"""Reading one checkpoint into the parameters the metrics see.
+
+The parameters are views of the memory-mapped files where the format
+allows (safetensors, torch zip), wrapped so that the metrics can give back
+each tensor's pages once read: see :mod:`phaseviz.engine.pages`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from phaseviz.checkpoints import (
@@ -17,6 +21,7 @@ from phaseviz.checkpoints import (
     load_model_class,
     load_state_dict,
 )
+from phaseviz.engine.pages import MappedParameters
 from phaseviz.metrics import select_parameters
 
 logger = logging.getLogger(__name__)
@@ -27,12 +32,13 @@ class LoadedParameters:
     """The parameters of one checkpoint, ready for the metrics.
 
     Attributes:
-        params: P of the metric contract, by state-dict name.
+        params: P of the metric contract, by state-dict name; a
+            :class:`MappedParameters`, whose tensors can release their pages.
         model: The user's model holding the weights, when a class was given.
         seconds: Time spent reading.
     """
 
-    params: dict[str, torch.Tensor]
+    params: MappedParameters
     model: nn.Module | None
     seconds: float
 
@@ -68,12 +74,15 @@ class ParameterLoader:
             model = build_model(self.model_class, loaded)
             state_dict = loaded.state_dict
 
-        params = select_parameters(state_dict, model)
+        params = MappedParameters(
+            select_parameters(state_dict, model), checkpoint.files
+        )
         seconds = time.perf_counter() - start
         logger.info(
-            "loaded checkpoint %s (%d parameter tensors) in %.3f s",
+            "loaded checkpoint %s (%d parameter tensors%s) in %.3f s",
             checkpoint.name,
             len(params),
+            ", memory-mapped" if params.mapped else "",
             seconds,
         )
         return LoadedParameters(params, model, seconds)

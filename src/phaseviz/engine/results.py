@@ -37,7 +37,10 @@ def compute_results(
     """
     computation = compute_run(run, metrics, options, cancel=cancel)
     results = RunResults(
-        run, titles=computation.plan.titles, device=str(computation.device)
+        run,
+        titles=computation.plan.titles,
+        device=str(computation.device),
+        approximate=set(computation.approximate),
     )
     start = time.perf_counter()
     for event in computation:
@@ -48,6 +51,8 @@ def compute_results(
         if on_event is not None:
             on_event(event)
     results.compute_seconds = time.perf_counter() - start
+    # A Ray cluster without GPUs is only known once the computation starts.
+    results.device = str(computation.device)
     return results
 
 
