@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from scale_helpers import save_run
 from typer.testing import CliRunner
 
 from phaseviz.checkpoints import discover_run
@@ -24,6 +23,7 @@ from phaseviz.engine.executors.distributed import ExecutorError
 from phaseviz.engine.loading import ParameterLoader
 
 from run_helpers import CUSTOM
+from scale_helpers import save_run
 
 ray = pytest.importorskip("ray")
 

@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-from scale_helpers import save_run
 
 from phaseviz.checkpoints import discover_run
 from phaseviz.engine import ComputeOptions, ValueComputed, compute_results, compute_run
@@ -17,6 +16,8 @@ from phaseviz.metrics.approximate import (
 )
 from phaseviz.metrics.placement import DeviceTensors
 from phaseviz.metrics.spectrum import batch_size, spectra
+
+from scale_helpers import save_run
 
 F64 = torch.float64
 SPECTRAL = ["effective_rank", "condition", "flatness", "isotropy", "spectral"]

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from scale_helpers import WIDE, file_resident_kb, mapping_resident_kb, save_run, state
 
 from phaseviz.checkpoints import discover_run, load_state_dict
 from phaseviz.engine import (
@@ -29,6 +28,8 @@ from phaseviz.metrics import (
 )
 from phaseviz.metrics.placement import DeviceTensors
 from phaseviz.metrics.references import FlatParameters
+
+from scale_helpers import WIDE, file_resident_kb, mapping_resident_kb, save_run, state
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self")
 CPU = ComputeOptions("cpu", cache=False)
