@@ -99,6 +99,8 @@ def _log_scale(axes: Axes, content: ReportContent) -> None:
     ]
     first = min((s for s in positive if s > 0), default=1)
     axes.set_xscale("symlog", linthresh=first)
+    # Steps are never negative; symlog would otherwise pad the left with them.
+    axes.set_xlim(left=min(positive, default=0))
 
 
 def _plottable(series: Series) -> list[float]:
