@@ -20,11 +20,14 @@ from phaseviz.cli.common import (
     CACHE,
     CLASS_NAME,
     DEVICE,
+    EXECUTOR,
     EXIT_CODES_HELP,
     METRICS,
     METRICS_FILE,
     MODEL,
     PARALLEL,
+    RAY_ADDRESS,
+    SPECTRAL,
     TRUST,
     compute_options,
     compute_with_progress,
@@ -74,6 +77,9 @@ def export(
     parallel: bool = PARALLEL,
     cache: bool = CACHE,
     trust: bool = TRUST,
+    executor: str = EXECUTOR,
+    ray_address: str = RAY_ADDRESS,
+    spectral: str = SPECTRAL,
 ) -> None:
     """Write the HTML report, metrics.csv, transitions.csv and PNG charts.
 
@@ -91,6 +97,9 @@ def export(
         cache=cache,
         parallel=parallel,
         per_layer=False,
+        executor=executor,
+        ray_address=ray_address,
+        spectral=spectral,
     )
     with reported_errors():
         results = compute_with_progress(run_dirs, metric_keys or "all", options)

@@ -12,11 +12,14 @@ from phaseviz.cli.common import (
     CACHE,
     CLASS_NAME,
     DEVICE,
+    EXECUTOR,
     EXIT_CODES_HELP,
     METRICS,
     METRICS_FILE,
     MODEL,
     PARALLEL,
+    RAY_ADDRESS,
+    SPECTRAL,
     TRUST,
     compute_options,
     compute_with_progress,
@@ -48,6 +51,9 @@ def transitions(
     parallel: bool = PARALLEL,
     cache: bool = CACHE,
     trust: bool = TRUST,
+    executor: str = EXECUTOR,
+    ray_address: str = RAY_ADDRESS,
+    spectral: str = SPECTRAL,
 ) -> None:
     """Find where each metric's behaviour changes, and where metrics agree.
 
@@ -69,6 +75,9 @@ def transitions(
         cache=cache,
         parallel=parallel,
         per_layer=False,
+        executor=executor,
+        ray_address=ray_address,
+        spectral=spectral,
     )
     detector_options: dict[str, float] = {
         k: v
