@@ -6,8 +6,7 @@ torch, are imported on first use, so importing an error class stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from phaseviz.checkpoints.errors import (
     CheckpointError,
@@ -17,6 +16,7 @@ from phaseviz.checkpoints.errors import (
     UnsafeCheckpointError,
 )
 from phaseviz.checkpoints.run import Checkpoint, Run, SkippedFile, StepSource
+from phaseviz.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from phaseviz.checkpoints.build import build_model
@@ -63,15 +63,4 @@ __all__ = [
     "load_state_dict",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__, globals())

@@ -6,9 +6,9 @@ on first use, so listing the metrics stays fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from phaseviz.lazy import lazy_exports
 from phaseviz.metrics.errors import MetricFileError, UnknownMetricError
 from phaseviz.metrics.registry import BUILTIN, Metric, recorded_metric, resolve
 
@@ -54,15 +54,4 @@ __all__ = [
     "select_parameters",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__, globals())
